@@ -1,0 +1,1 @@
+"""Kiosk entry point (placeholder until the touchscreen app lands)."""

@@ -1,0 +1,124 @@
+"""The database, configuration, money and cart foundations."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, insert, inspect, text
+
+from kiosk.cart import Cart, CartError, line_for_variant
+from kiosk.config import ConfigError, load_config
+from kiosk.db import open_db
+from kiosk.models import Product, Scene, Variant
+from kiosk.money import MoneyError, format_price, parse_decimal, to_decimal
+
+
+def test_database_uses_wal_and_foreign_keys(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+
+
+def test_migrations_create_schema_and_keep_staff_data(db_path: Path) -> None:
+    eng = open_db(db_path)
+    assert {"products", "variants", "barcodes", "scenes", "events"} <= set(inspect(eng).get_table_names())
+    with eng.begin() as conn:
+        conn.execute(insert(Scene).values(id="s1", title="Cozy", version=1,
+                                          updated_at=datetime.now(timezone.utc)))
+    eng.dispose()
+    # Re-opening (an upgrade on start-up) must not touch staff-made scenes.
+    eng = open_db(db_path)
+    with eng.connect() as conn:
+        assert conn.execute(text("SELECT title FROM scenes")).scalar() == "Cozy"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    eng.dispose()
+
+
+def test_variant_needs_existing_product(engine: Engine) -> None:
+    with pytest.raises(Exception) as err, engine.begin() as conn:
+        conn.execute(insert(Variant).values(id="v", product_id="nope", sku="S", price_minor=1, currency="EUR"))
+    assert "FOREIGN KEY" in str(err.value).upper()
+
+
+def test_naive_datetimes_are_refused(engine: Engine) -> None:
+    with pytest.raises(Exception, match="naive"), engine.begin() as conn:
+        conn.execute(insert(Scene).values(id="s", title="t", updated_at=datetime(2026, 1, 1)))
+
+
+def test_money_parses_exactly() -> None:
+    assert parse_decimal("12.5", "EUR") == 1250
+    assert parse_decimal("12.50", "EUR") == 1250
+    assert parse_decimal("1200", "JPY") == 1200
+    assert parse_decimal("1.250", "KWD") == 1250
+    assert parse_decimal("0.10", "EUR") == 10
+    for bad in ("1.005", "-1", "1e3", "", "1,00", "nan", "١٢"):
+        with pytest.raises(MoneyError):
+            parse_decimal(bad, "EUR")
+    with pytest.raises(MoneyError):
+        parse_decimal("1", "eur")
+    assert to_decimal(1250, "EUR") == "12.50"
+    assert format_price(123456, "EUR") == "€1,234.56"
+    assert format_price(1200, "JPY") == "¥1,200"
+
+
+def test_config_defaults_and_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KIOSK_DB", raising=False)
+    cfg = load_config()
+    assert cfg.session.idle_timeout_s == 90
+    p = tmp_path / "k.toml"
+    p.write_text('db = "/tmp/x.db"\n[session]\nidle_timeout_s = 30\n[store]\ncurrency = "GBP"\n')
+    cfg = load_config(p)
+    assert cfg.session.idle_timeout_s == 30.0 and cfg.store.currency == "GBP" and str(cfg.db) == "/tmp/x.db"
+    monkeypatch.setenv("KIOSK_DB", "/tmp/env.db")
+    assert str(load_config(p).db) == "/tmp/env.db"
+    p.write_text("[session]\nidle_timout_s = 30\n")
+    with pytest.raises(ConfigError, match="idle_timout_s"):
+        load_config(p)
+    p.write_text("[session\n")
+    with pytest.raises(ConfigError, match="TOML"):
+        load_config(p)
+
+
+def _product(engine: Engine, pid: str, vid: str, price: int, currency: str = "EUR") -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(Product).values(id=pid, name=f"Lamp {pid}", updated_at=datetime.now(timezone.utc)))
+        conn.execute(insert(Variant).values(id=vid, product_id=pid, sku=f"SKU-{vid}", price_minor=price,
+                                            currency=currency, platform_variant_id="4711"))
+
+
+def test_cart_totals_merge_and_reprice(engine: Engine) -> None:
+    _product(engine, "p1", "v1", 1999)
+    _product(engine, "p2", "v2", 500)
+    cart = Cart("EUR")
+    cart.add(line_for_variant(engine, "v1", 2))
+    cart.add(line_for_variant(engine, "v2"))
+    cart.add(line_for_variant(engine, "v1"))
+    assert [(line.variant_id, line.qty) for line in cart] == [("v1", 3), ("v2", 1)]
+    assert cart.total_minor == 3 * 1999 + 500
+    cart.set_qty("v2", 0)
+    assert len(cart) == 1
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE variants SET price_minor = 1500 WHERE id = 'v1'"))
+    cart.reprice(engine)
+    assert cart.total_minor == 4500
+    with pytest.raises(CartError):
+        line_for_variant(engine, "missing")
+    _product(engine, "p3", "v3", 100, "GBP")
+    with pytest.raises(CartError):
+        cart.add(line_for_variant(engine, "v3"))
+    cart.clear()
+    assert cart.item_count == 0
+
+
+def test_wal_lets_a_reader_see_the_old_state_during_a_write(engine: Engine, db_path: Path) -> None:
+    _product(engine, "p1", "v1", 100)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE variants SET price_minor = 200"))
+        other = sqlite3.connect(db_path)
+        assert other.execute("SELECT price_minor FROM variants").fetchone() == (100,)
+        other.close()
