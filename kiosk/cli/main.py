@@ -18,6 +18,7 @@ from kiosk.config import ConfigError
 # service without its extra installed) only hides its commands.
 COMMAND_MODULES = (
     "kiosk.cli.catalog_cmds",
+    "kiosk.cli.search_cmds",
     "kiosk.cli.sync_cmds",
     "kiosk.cli.central_cmds",
     "kiosk.cli.handoff_cmds",
