@@ -12,6 +12,9 @@ debs=(libgl1 libegl1 libgl1-mesa-dri libmtdev1 libgles2 fonts-dejavu-core)
 if [ "$mode" = test ]; then
   debs+=(xvfb xauth chromium postgresql)
 fi
+if ! "$PY" -c "import ensurepip, venv" 2>/dev/null; then
+  debs+=(python3-venv)  # Debian splits venv/ensurepip out of python3
+fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for d in "${debs[@]}"; do
