@@ -91,12 +91,19 @@ class HandoffConfig:
     """How a kiosk cart continues on the customer's phone."""
 
     target: str = "shopify"  # shopify | woocommerce | template | central
+    # The online shop's permalink kind: what target = "central" falls back to
+    # offline and what its landing page's checkout button opens.
+    platform: str = "shopify"  # shopify | woocommerce | template
     shop_domain: str = "hearth-and-home.example"
     url_template: str = ""
+    item_format: str = "{id}:{qty}"  # one line of {items} in url_template
+    item_separator: str = ","
     discount: str = ""
     ref: str = "kiosk"
     utm: bool = True
     countdown_s: float = 120.0
+    central_url: str = ""  # empty: the [sync] url
+    central_timeout_s: float = 2.0
 
 
 @dataclass
@@ -200,6 +207,8 @@ def load_config(path: Path | str | None = None, *, db: Path | str | None = None)
         raise ConfigError("[display] orientation must be 'landscape' or 'portrait'")
     if cfg.handoff.target not in ("shopify", "woocommerce", "template", "central"):
         raise ConfigError("[handoff] target must be shopify, woocommerce, template or central")
+    if cfg.handoff.platform not in ("shopify", "woocommerce", "template"):
+        raise ConfigError("[handoff] platform must be shopify, woocommerce or template")
     if cfg.session.idle_warning_s < 0 or cfg.session.idle_timeout_s <= 0:
         raise ConfigError("[session] timeouts must be positive")
     return cfg
