@@ -227,6 +227,26 @@ class SyncState(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class SyncReject(Base):
+    """A product the central feed sent that the kiosk refused, for staff.
+
+    One row per (store, product): the newest rejection. The row goes away
+    when a valid version of the product (or its deletion) is applied. The
+    kiosk keeps showing the last valid version of a rejected product.
+    """
+
+    __tablename__ = "sync_rejects"
+
+    store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    field: Mapped[str] = mapped_column(String(100), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # The record as received (cut to a few KB), so staff can forward it.
+    raw: Mapped[str] = mapped_column(Text, default="")
+    rejected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Event(Base):
     """An analytics event (search misses, unknown scans, help requests, ...).
 
@@ -266,6 +286,7 @@ __all__ = [
     "Scene",
     "SceneItem",
     "Setting",
+    "SyncReject",
     "SyncState",
     "UTCDateTime",
     "Variant",
