@@ -247,6 +247,24 @@ class SyncReject(Base):
     rejected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class SearchChange(Base):
+    """One entry of the search index's change log (see kiosk/search/index.py).
+
+    Writers append the ids of products they changed inside their own
+    transaction; a row without a product id means "rebuild everything".
+    Search engines in any process compare the highest ``seq`` with the one
+    their in-memory index was built at, and patch or rebuild.
+    """
+
+    __tablename__ = "search_changes"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    # AUTOINCREMENT: sequence numbers never go back, even after the log is
+    # collapsed into one full-rebuild row.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    product_id: Mapped[str | None] = mapped_column(String(128))
+
+
 class Event(Base):
     """An analytics event (search misses, unknown scans, help requests, ...).
 
@@ -285,6 +303,7 @@ __all__ = [
     "ProductTag",
     "Scene",
     "SceneItem",
+    "SearchChange",
     "Setting",
     "SyncReject",
     "SyncState",

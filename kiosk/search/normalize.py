@@ -1,0 +1,180 @@
+"""Text normalisation and tokenisation shared by indexing and querying.
+
+Both sides of a match go through the same functions, so case, diacritics,
+full-width forms and ligatures never decide whether something is found:
+``"Crème BRÛLÉE"`` and ``"creme brulee"`` produce the same tokens.
+
+CJK text has no spaces between words, so runs of CJK characters are indexed
+as every single character plus every pair of neighbours (unigrams and
+bigrams): a shopper typing any one or two characters of a name finds it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# A query longer than this is cut: nobody types it, and a 10,000-character
+# paste must not cost more than an ordinary search.
+MAX_QUERY_CHARS = 256
+# At most this many distinct terms are used from one query.
+MAX_TERMS = 10
+# Longer tokens are cut (part numbers, pasted URLs).
+MAX_TOKEN_CHARS = 40
+
+# Letters and digits of any script; underscore is a "word" char to ``re`` but
+# not to a shopper.
+_WORD_RE = re.compile(r"[^\W_]+")
+_CJK_RANGES = (
+    "\u2e80-\u2fdf"  # CJK radicals
+    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3100-\u312f"  # Bopomofo
+    "\u3130-\u318f"  # Hangul compatibility jamo
+    "\u31a0-\u31ff"  # Bopomofo ext, Katakana ext
+    "\u3400-\u4dbf"  # CJK ext A
+    "\u4e00-\u9fff"  # CJK unified
+    "\ua960-\ua97f"  # Hangul jamo ext A
+    "\uac00-\ud7af"  # Hangul syllables
+    "\uf900-\ufaff"  # CJK compatibility
+    "\uff66-\uff9f"  # half-width Katakana
+    "\U00020000-\U0003134f"  # CJK ext B..G
+)
+_CJK_RUN_RE = re.compile(f"[{_CJK_RANGES}]+")
+_CJK_CHAR_RE = re.compile(f"[{_CJK_RANGES}]")
+
+
+def normalize(text: str) -> str:
+    """Fold ``text`` for matching: compatibility forms, no marks, casefolded.
+
+    NFKD splits accented letters into base + combining mark and maps
+    full-width and ligature forms to plain ones; the marks are dropped and the
+    rest recomposed (NFC) so that Hangul syllables stay whole.
+
+    Args:
+        text: Any string.
+
+    Returns:
+        The folded string (ASCII input only gets lower-cased, the fast path).
+    """
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped).casefold()
+
+
+def _cjk_grams(run: str) -> list[str]:
+    grams = list(run)
+    grams.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def tokenize(text: str) -> list[str]:
+    """Index tokens of ``text`` in order of appearance (duplicates kept).
+
+    Args:
+        text: Raw field text (name, brand, tag...).
+
+    Returns:
+        Normalised words; CJK runs become their unigrams and bigrams.
+    """
+    norm = normalize(text)
+    out: list[str] = []
+    for word in _WORD_RE.findall(norm):
+        if len(word) > MAX_TOKEN_CHARS:
+            word = word[:MAX_TOKEN_CHARS]
+        if word.isascii() or not _CJK_CHAR_RE.search(word):
+            out.append(word)
+            continue
+        pos = 0
+        for m in _CJK_RUN_RE.finditer(word):
+            if m.start() > pos:
+                out.append(word[pos : m.start()])
+            out.extend(_cjk_grams(m.group()))
+            pos = m.end()
+        if pos < len(word):
+            out.append(word[pos:])
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One word of a query.
+
+    Attributes:
+        text: The normalised word.
+        prefix: Match it as a prefix (the word being typed, the last one).
+        cjk: A CJK unigram or bigram: exact lookup only, no typos.
+    """
+
+    text: str
+    prefix: bool
+    cjk: bool = False
+
+
+def query_terms(query: str) -> list[Term]:
+    """Split a raw query into terms; never raises.
+
+    The query is cut to :data:`MAX_QUERY_CHARS`, normalised and split like
+    indexed text. Only the last word is a prefix, and only when the query
+    does not end with a separator (``"sofa "`` means the word is finished).
+    A CJK run of three or more characters becomes its overlapping bigrams,
+    which every name containing the run also contains.
+
+    Args:
+        query: What the shopper typed (any string).
+
+    Returns:
+        Up to :data:`MAX_TERMS` distinct terms, in typing order.
+    """
+    if not isinstance(query, str):
+        return []
+    raw = query[:MAX_QUERY_CHARS]
+    norm = normalize(raw)
+    words = _WORD_RE.findall(norm)
+    if not words:
+        return []
+    ends_open = bool(norm) and norm.endswith(words[-1])
+    terms: list[Term] = []
+    for i, word in enumerate(words):
+        last = i == len(words) - 1
+        word = word[:MAX_TOKEN_CHARS]
+        if word.isascii() or not _CJK_CHAR_RE.search(word):
+            terms.append(Term(word, prefix=last and ends_open))
+            continue
+        pos = 0
+        for m in _CJK_RUN_RE.finditer(word):
+            if m.start() > pos:
+                terms.append(Term(word[pos : m.start()], prefix=False))
+            run = m.group()
+            if len(run) <= 2:
+                terms.append(Term(run, prefix=False, cjk=True))
+            else:
+                terms.extend(Term(run[j : j + 2], prefix=False, cjk=True) for j in range(len(run) - 1))
+            pos = m.end()
+        if pos < len(word):
+            terms.append(Term(word[pos:], prefix=last and ends_open))
+    seen: set[tuple[str, bool]] = set()
+    unique: list[Term] = []
+    for term in terms:
+        key = (term.text, term.prefix)
+        if key not in seen:
+            seen.add(key)
+            unique.append(term)
+    if len(unique) > MAX_TERMS:
+        # Keep the word being typed: it is what the shopper is looking at.
+        unique = unique[: MAX_TERMS - 1] + unique[-1:]
+    return unique
+
+
+def typo_budget(word: str) -> int:
+    """Typos allowed in a query word, as Meilisearch's defaults.
+
+    0 below 5 characters, 1 from 5, 2 from 9. Words with digits (sizes, model
+    numbers) and CJK get none: "32gb" must not find "12gb".
+    """
+    n = len(word)
+    if n < 5 or not word.isalpha() or _CJK_CHAR_RE.search(word):
+        return 0
+    return 1 if n < 9 else 2
