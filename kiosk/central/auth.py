@@ -1,0 +1,101 @@
+"""Bearer tokens: creation, hashing at rest, and request authentication.
+
+Tokens are 256-bit random strings, so a fast hash (sha256) is enough at rest:
+there is nothing to brute-force as there would be with a password, and the
+lookup stays one indexed query per request. Only the hash is stored; the
+token is shown once when created.
+
+Scopes: a store token reads and writes only its own store; an admin token can
+do everything, including admin-only operations (publishing, price changes,
+image uploads, creating tokens).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select, update
+
+from kiosk.central.errors import ApiError
+from kiosk.central.models import Token
+from kiosk.models import utcnow
+
+STORE_PREFIX = "kst_"
+ADMIN_PREFIX = "kad_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: an admin or one store's kiosks."""
+
+    token_id: int
+    store_id: str | None
+    is_admin: bool
+
+    def require_store(self, store_id: str) -> None:
+        """Refuse (403) unless this principal may act for ``store_id``."""
+        if not self.is_admin and self.store_id != store_id:
+            raise ApiError(403, "forbidden", f"this token cannot access store {store_id!r}")
+
+    def require_admin(self) -> None:
+        """Refuse (403) unless this is an admin token."""
+        if not self.is_admin:
+            raise ApiError(403, "admin_required", "this operation needs an admin token")
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token (hex sha256)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(conn: Connection, *, store_id: str | None = None, admin: bool = False,
+                 label: str = "") -> str:
+    """Create a token and return it (the only time it exists in clear).
+
+    Args:
+        conn: A connection inside a write transaction.
+        store_id: The store the token is for (store tokens).
+        admin: Create an admin token instead.
+        label: Free text to recognise the token later (kiosk name).
+
+    Raises:
+        ValueError: Neither or both of ``store_id`` and ``admin`` given.
+    """
+    if admin == (store_id is not None):
+        raise ValueError("a token is either for one store or an admin token")
+    token = (ADMIN_PREFIX if admin else STORE_PREFIX) + secrets.token_urlsafe(32)
+    conn.execute(insert(Token).values(token_hash=hash_token(token), store_id=store_id, is_admin=admin,
+                                      label=label, created_at=utcnow()))
+    return token
+
+
+def revoke_token(conn: Connection, token: str) -> bool:
+    """Revoke a token given in clear; returns whether it existed."""
+    res = conn.execute(update(Token).where(Token.token_hash == hash_token(token), Token.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+    return res.rowcount > 0
+
+
+def authenticate(conn: Connection, authorization: str | None) -> Principal:
+    """The principal of an ``Authorization: Bearer <token>`` header.
+
+    Raises:
+        ApiError: 401 when the header is missing, malformed, or the token is
+            unknown or revoked.
+    """
+    challenge = {"WWW-Authenticate": 'Bearer realm="kiosk-central"'}
+    if not authorization:
+        raise ApiError(401, "unauthorized", "missing bearer token", challenge)
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "unauthorized", "expected 'Authorization: Bearer <token>'", challenge)
+    row = conn.execute(
+        select(Token.id, Token.store_id, Token.is_admin, Token.revoked_at).where(Token.token_hash == hash_token(token))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        raise ApiError(401, "invalid_token", "unknown or revoked token",
+                       {"WWW-Authenticate": 'Bearer realm="kiosk-central", error="invalid_token"'})
+    return Principal(token_id=row.id, store_id=row.store_id, is_admin=bool(row.is_admin))

@@ -1,0 +1,111 @@
+"""Engines, migrations and transactions of the central database.
+
+SQLite (the default) gets WAL so that pollers read while a publish writes, and
+write transactions start with ``BEGIN IMMEDIATE`` so two writers queue on the
+busy timeout instead of failing with "database is locked" when both try to
+upgrade a read lock. PostgreSQL (psycopg 3) runs writes at READ COMMITTED (the
+chain row lock orders them) and feed reads at REPEATABLE READ (one snapshot
+for a whole page and its checkpoint).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 10000
+
+_migrate_lock = threading.Lock()
+
+
+def is_sqlite(engine: Engine | Connection) -> bool:
+    """Whether the engine (or connection) talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit BEGIN is too late
+    # and cannot be IMMEDIATE).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get("write"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An engine for a central database URL.
+
+    Args:
+        url: ``sqlite:///file`` or ``postgresql+psycopg://...``.
+        pool_size: Connections kept per process (PostgreSQL).
+    """
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database and u.database != ":memory:":
+            Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(u, pool_size=pool_size, max_overflow=2 * pool_size)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(u, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True)
+
+
+@contextmanager
+def write_tx(engine: Engine) -> Iterator[Connection]:
+    """A write transaction (``BEGIN IMMEDIATE`` on SQLite); commits on success."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(write=True)
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read_tx(engine: Engine) -> Iterator[Connection]:
+    """A read transaction that sees one snapshot throughout."""
+    with engine.connect() as conn:
+        if not is_sqlite(conn):
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the central schema to the newest Alembic revision.
+
+    Run once before starting app processes (``kiosk central serve`` does);
+    app workers never migrate, so several can start at once.
+    """
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with _migrate_lock, engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_central_db(url: str, *, migrate_schema: bool = True, pool_size: int = 10) -> Engine:
+    """Open (and by default migrate) the central database at ``url``."""
+    engine = make_engine(url, pool_size=pool_size)
+    if migrate_schema:
+        migrate(engine)
+    return engine

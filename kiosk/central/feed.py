@@ -1,0 +1,136 @@
+"""The per-store changes feed: keyset pages over the compacted log.
+
+A page is read in one snapshot (``read_tx``): the store's head, the log rows
+after the cursor and the products they name. Each upsert carries the
+product's current record with the store's overrides merged in; a deletion
+carries ``null``. Because the log keeps only the newest entry per product, a
+client that pages to ``more == false`` holds exactly the catalog of the last
+page's snapshot, even if publishes happened while it paged.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, and_, select
+
+from kiosk.central.catalog import dumps
+from kiosk.central.errors import ApiError
+from kiosk.central.images import absolute_image_urls
+from kiosk.central.models import CHAIN_LEVEL, Change, Override, Product
+from kiosk.central.stores import StoreInfo
+
+DEFAULT_LIMIT = 500
+MAX_LIMIT = 5000
+
+
+def feed_etag(info: StoreInfo, since: int, limit: int) -> str:
+    """The ETag of a feed response: it changes exactly when the page's content can."""
+    return f'"{info.epoch}.{info.head}.{since}.{limit}"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header matches ``etag`` (weak comparison)."""
+    if not if_none_match:
+        return False
+    for candidate in if_none_match.split(","):
+        c = candidate.strip()
+        if c == "*":
+            return True
+        if c.startswith("W/"):
+            c = c[2:]
+        if c == etag:
+            return True
+    return False
+
+
+def apply_overrides(record: dict[str, Any], overrides: list[Any]) -> dict[str, Any]:
+    """Merge a store's variant overrides into a product record (in place)."""
+    by_variant = {o.variant_id: o for o in overrides}
+    for variant in record.get("variants") or []:
+        o = by_variant.get(variant.get("id"))
+        if o is None:
+            continue
+        if o.price is not None:
+            variant["price"] = o.price
+        if o.compare_at_price is not None:
+            variant["compare_at_price"] = o.compare_at_price
+        if o.stock is not None:
+            variant["stock"] = o.stock
+        if o.aisle is not None:
+            variant["aisle"] = o.aisle
+        if o.bay is not None:
+            variant["bay"] = o.bay
+    return record
+
+
+def read_page(conn: Connection, info: StoreInfo, since: int, limit: int, base_url: str) -> str:
+    """The JSON body of one feed page.
+
+    Args:
+        conn: A read transaction (the same snapshot as ``info``).
+        info: The store and its head.
+        since: The client's cursor (0 for everything).
+        limit: Most entries to return.
+        base_url: Prefix for central image paths.
+
+    Returns:
+        ``{"changes": [...], "next": cursor, "more": bool, "checkpoint": head}``
+        as JSON text.
+
+    Raises:
+        ApiError: 410 ``cursor_invalid`` for a cursor beyond the feed's head
+            (a cursor from another server or a rebuilt database).
+    """
+    if since > info.head:
+        raise ApiError(410, "cursor_invalid",
+                       f"cursor {since} is beyond this feed's head {info.head}; resynchronise from 0")
+    rows = conn.execute(
+        select(Change.seq, Change.op, Change.product_id, Product.record)
+        .outerjoin(Product, and_(Product.chain_id == Change.chain_id, Product.product_id == Change.product_id))
+        .where(Change.chain_id == info.chain_id, Change.store_id.in_((CHAIN_LEVEL, info.store_id)),
+               Change.seq > since)
+        .order_by(Change.seq)
+        .limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    upserted = [r.product_id for r in rows if r.op == "upsert" and r.record is not None]
+    overrides: dict[str, list[Any]] = {}
+    if upserted:
+        for o in conn.execute(select(Override).where(Override.store_id == info.store_id,
+                                                     Override.product_id.in_(set(upserted)))):
+            overrides.setdefault(o.product_id, []).append(o)
+    # A product can appear twice in one page (its chain entry and a newer
+    # store entry); both would carry the same current record, so keep the last.
+    last_index = {r.product_id: i for i, r in enumerate(rows)}
+    parts = []
+    for i, r in enumerate(rows):
+        if last_index[r.product_id] != i:
+            continue
+        pid = json.dumps(r.product_id, ensure_ascii=False)
+        if r.op == "upsert" and r.record is not None:
+            text = r.record
+            if r.product_id in overrides:
+                text = dumps(apply_overrides(json.loads(text), overrides[r.product_id]))
+            text = absolute_image_urls(text, base_url)
+            parts.append(f'{{"seq":{r.seq},"op":"upsert","product_id":{pid},"product":{text}}}')
+        else:
+            parts.append(f'{{"seq":{r.seq},"op":"delete","product_id":{pid},"product":null}}')
+    nxt = rows[-1].seq if more else info.head
+    return (f'{{"changes":[{",".join(parts)}],"next":{nxt},"more":{"true" if more else "false"},'
+            f'"checkpoint":{info.head}}}')
+
+
+def product_for_store(conn: Connection, info: StoreInfo, product_id: str, base_url: str) -> str | None:
+    """One product as the store receives it (overrides merged), or ``None``."""
+    text = conn.execute(select(Product.record).where(Product.chain_id == info.chain_id,
+                                                     Product.product_id == product_id)).scalar()
+    if text is None:
+        return None
+    ovs = conn.execute(select(Override).where(Override.store_id == info.store_id,
+                                              Override.product_id == product_id)).all()
+    if ovs:
+        text = dumps(apply_overrides(json.loads(text), list(ovs)))
+    return absolute_image_urls(text, base_url)
