@@ -9,9 +9,15 @@ catalog). ``resolve`` never touches the network.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
+import time
 from pathlib import Path
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+# The image cache evicts least recently used files by mtime; resolve()
+# refreshes a file's mtime at most this often (seconds) to keep writes rare.
+TOUCH_INTERVAL_S = 3600.0
 
 
 def cache_key(url: str) -> str:
@@ -37,5 +43,16 @@ def resolve(ref: str, cache_dir: Path | None = None) -> Path | None:
         return path
     if ref.startswith(("http://", "https://")) and cache_dir is not None:
         path = cache_dir / cache_key(ref)
-        return path if path.is_file() else None
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        if time.time() - st.st_mtime > TOUCH_INTERVAL_S:
+            try:
+                os.utime(path)
+            except OSError:  # a read-only cache still serves
+                pass
+        return path
     return None
