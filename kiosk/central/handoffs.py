@@ -94,7 +94,7 @@ def _get(conn: Connection, code: str) -> HandoffView | None:
     row = conn.execute(select(Handoff).where(Handoff.code == normalise_code(code))).first()
     if row is None:
         return None
-    h = row[0]
+    h = row  # a Core row: the columns of handoffs by name
     return HandoffView(h.code, h.store_id, list(h.items), int(h.total_minor), h.currency, h.checkout_url,
                        h.created_at, h.expires_at)
 
