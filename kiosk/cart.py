@@ -97,6 +97,12 @@ class Cart:
         else:
             self._lines[variant_id] = replace(self._lines[variant_id], qty=min(MAX_QTY, qty))
 
+    def update_line(self, line: CartLine) -> None:
+        """Replace a line's details (price, name) after a sync, keeping its place and quantity."""
+        old = self._lines.get(line.variant_id)
+        if old is not None:
+            self._lines[line.variant_id] = replace(line, qty=old.qty)
+
     def remove(self, variant_id: str) -> None:
         """Remove a line if present."""
         self._lines.pop(variant_id, None)

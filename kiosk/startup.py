@@ -1,0 +1,171 @@
+"""What the kiosk does before its first interactive frame, without Kivy.
+
+The app runs ``prepare_catalog`` on a worker thread while the attract
+screen is already drawn: open and migrate the database, load the demo
+catalog into an empty standalone kiosk, and warm the search engine so the
+first keystroke is as fast as the hundredth.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from kiosk.config import Config
+from kiosk.db import open_db
+from kiosk.models import Category, Product, Scene
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Slide:
+    """A scene as the attract loop and the home tiles show it."""
+
+    scene_id: str
+    title: str
+    subtitle: str
+    hero_image: str
+
+
+@dataclass(frozen=True, slots=True)
+class TopCategory:
+    """A root category offered on the home screen."""
+
+    category_id: str
+    name: str
+    path: str
+    product_count: int
+
+
+@dataclass
+class StartupResult:
+    """Everything the UI needs once the catalog is ready."""
+
+    engine: Engine
+    search_engine: Any
+    slides: list[Slide] = field(default_factory=list)
+    categories: list[TopCategory] = field(default_factory=list)
+    product_count: int = 0
+    demo_loaded: bool = False
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def load_slides(engine: Engine, store_id: str, now: datetime | None = None, limit: int = 12) -> list[Slide]:
+    """The active scenes of this store, in display order.
+
+    Uses ``kiosk.scenes.active_scenes`` (the scenes module's rules for dates
+    and store scope) when present.
+    """
+    now = now or datetime.now(timezone.utc)
+    try:
+        from kiosk.scenes import active_scenes
+    except ImportError:
+        active_scenes = None
+    if active_scenes is not None:
+        scenes = active_scenes(engine, store_id=store_id, now=now)
+        return [
+            Slide(str(s.id), str(s.title), str(getattr(s, "subtitle", "") or ""), str(getattr(s, "hero_image", "") or ""))
+            for s in list(scenes)[:limit]
+        ]
+    # Until the scenes module lands: the same rule, stated plainly.
+    stmt = (
+        select(Scene.id, Scene.title, Scene.subtitle, Scene.hero_image)
+        .where((Scene.store_id.is_(None)) | (Scene.store_id == store_id))
+        .where((Scene.active_from.is_(None)) | (Scene.active_from <= now))
+        .where((Scene.active_to.is_(None)) | (Scene.active_to > now))
+        .order_by(Scene.position, Scene.title)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [Slide(r.id, r.title, r.subtitle or "", r.hero_image or "") for r in conn.execute(stmt)]
+
+
+def load_top_categories(engine: Engine, limit: int = 8) -> list[TopCategory]:
+    """Root categories with the most products (counting their subcategories)."""
+    with engine.connect() as conn:
+        roots = conn.execute(
+            select(Category.id, Category.name, Category.path).where(Category.parent_id.is_(None))
+            .order_by(Category.position, Category.name)
+        ).all()
+        out = []
+        for r in roots:
+            n = conn.execute(
+                select(func.count(Product.id)).join(Category, Product.category_id == Category.id)
+                .where((Category.path == r.path) | Category.path.startswith(r.path + " > ", autoescape=True))
+            ).scalar_one()
+            if n:
+                out.append(TopCategory(r.id, r.name, r.path, int(n)))
+    out.sort(key=lambda c: -c.product_count)
+    return out[:limit]
+
+
+def count_products(engine: Engine) -> int:
+    """How many products the cache holds."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count(Product.id))).scalar_one())
+
+
+def prepare_catalog(config: Config, *, demo: bool = False, engine: Engine | None = None) -> StartupResult:
+    """Open the catalog and get it ready to serve customers.
+
+    Args:
+        config: The kiosk configuration (database path, store, sync).
+        demo: Load the bundled demo catalog when the database is empty and no
+            central service is configured.
+        engine: An already open database (tests); opened from ``config.db`` if None.
+
+    Returns:
+        The engine, a warmed search engine, the attract slides and top categories.
+    """
+    t = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        timings[name] = (now - t) * 1000
+        t = now
+
+    if engine is None:
+        engine = open_db(config.db)
+    lap("open_db")
+    products = count_products(engine)
+    demo_loaded = False
+    if demo and products == 0 and not config.sync.url:
+        try:
+            from kiosk.demo import load_demo
+        except ImportError:
+            log.warning("--demo asked for, but kiosk.demo is not available in this build")
+        else:
+            load_demo(engine)
+            demo_loaded = True
+            products = count_products(engine)
+    lap("demo")
+    from kiosk.search import SearchEngine
+
+    search = SearchEngine(engine)
+    try:
+        search.search("", limit=12)
+    except NotImplementedError:
+        log.warning("search engine not implemented yet")
+    except Exception:  # noqa: BLE001 - a cold index must not stop the kiosk
+        log.exception("search warm-up failed")
+    lap("search_warmup")
+    slides = load_slides(engine, config.store.store_id)
+    categories = load_top_categories(engine)
+    lap("scenes_categories")
+    return StartupResult(
+        engine=engine,
+        search_engine=search,
+        slides=slides,
+        categories=categories,
+        product_count=products,
+        demo_loaded=demo_loaded,
+        timings_ms=timings,
+    )

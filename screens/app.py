@@ -1,0 +1,736 @@
+"""The kiosk App: screens, navigation, the customer session and the cart.
+
+This module is the contract the screens code against. Everything a screen
+needs is on the running app (``App.get_running_app()`` inside methods, or
+``app`` in kv), never imported from another screen.
+
+Data (read on the main thread; query them only from background work):
+
+* ``app.db``: the SQLAlchemy ``Engine`` of the local catalog cache (None
+  until ``app.ready``).
+* ``app.search_engine``: ``kiosk.search.SearchEngine`` (None until ready).
+* ``app.config_obj``: the ``kiosk.config.Config`` (``app.config`` is Kivy's own).
+* ``app.cart``: the customer's ``kiosk.cart.Cart``. Change it only through
+  ``add_to_cart`` / ``set_cart_qty`` / ``remove_from_cart`` so the badge and
+  ``cart_version`` follow.
+* ``app.theme``: ``screens.theme.Theme`` (colours, sizes; bind in kv).
+
+Properties to bind to: ``ready``, ``cart_count``, ``cart_version``,
+``accessible``, ``current_screen``, ``store_name``, ``currency``,
+``can_go_back``, ``slides`` (active scenes as ``kiosk.startup.Slide``),
+``categories`` (``kiosk.startup.TopCategory``), ``catalog_version``.
+
+Navigation (each pushes onto the back stack; parameters reach the screen's
+``prepare(**params)``):
+
+* ``show_product(product_id, variant_id=None)``
+* ``show_scene(scene_id)``
+* ``show_search(query="", category=None)``
+* ``show_cart()``, ``show_handoff()``, ``go_home()``, ``back()``
+
+Actions:
+
+* ``add_to_cart(variant_id, qty=1, on_done=None)``: builds the line off the
+  UI thread (``kiosk.cart.line_for_variant``), adds it, records analytics,
+  updates the badge; ``on_done(line_or_None)`` runs on the main thread.
+* ``set_cart_qty(variant_id, qty)``, ``remove_from_cart(variant_id)``
+* ``record_event(kind, payload)``: analytics, written off the UI thread.
+* ``show_notice(title, message="")``, ``toast(message)``
+* ``request_help()``, ``toggle_accessible()``, ``end_session()``
+* ``run_in_background(fn, *args, on_result=..., on_error=...)`` (from
+  screens.workers) for your own SQL; ``LatestWins`` for search as you type.
+* ``catalog_changed()``: thread-safe; the sync worker calls it after it
+  applied a change. Screens get ``refresh()``.
+
+Screens subclass ``screens.base.KioskScreen`` and implement ``prepare``,
+``reset`` (session over: forget everything), ``refresh`` (catalog changed)
+and optionally ``screenshot_ready``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import weakref
+from pathlib import Path
+from typing import Any, Callable
+
+from kivy.app import App
+from kivy.base import ExceptionHandler, ExceptionManager
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import FadeTransition, NoTransition, ScreenManager
+
+from kiosk import analytics
+from kiosk.cart import Cart, CartError, CartLine, line_for_variant
+from kiosk.config import Config
+from kiosk.money import format_price
+from kiosk.reach import ReachBand, physical_height_mm, reach_band
+from kiosk.session import MIN_WARNING_S, IdleSession, State, Transition
+from kiosk.wedge import WedgeBuffer
+from screens.registry import SCREENS, ScreenEntry, ScreenRegistry, ScreenUnavailable
+from screens.theme import Theme, load_theme_kv
+from screens.workers import run_in_background
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 40
+_ENTER_KEYS = (13, 271)  # Return, keypad Enter
+SAFE_MESSAGE = "Sorry, something went wrong there. Let's carry on from here; your cart is safe."
+
+
+class KioskRoot(FloatLayout):
+    """The app's root: the frame (screens + overlays), moved into the reach band in accessibility mode."""
+
+    sm = ObjectProperty(None)
+    """The ScreenManager."""
+
+    frame = ObjectProperty(None)
+    """The layer holding the screens and the overlays."""
+
+
+class _CalmExceptionHandler(ExceptionHandler):
+    """Logs any exception from the event loop and sends the customer somewhere safe."""
+
+    def __init__(self, app: KioskApp) -> None:
+        super().__init__()
+        self._app = weakref.ref(app)
+
+    def handle_exception(self, inst: BaseException) -> int:
+        if isinstance(inst, (KeyboardInterrupt, SystemExit)):
+            return ExceptionManager.RAISE
+        log.error("unexpected error in the UI", exc_info=(type(inst), inst, inst.__traceback__))
+        app = self._app()
+        if app is None:
+            return ExceptionManager.RAISE
+        app.errors_handled += 1
+        Clock.schedule_once(lambda _dt: app.recover_from_error(), 0)
+        return ExceptionManager.PASS
+
+
+class KioskApp(App):
+    """The customer touchscreen app. See the module docstring for the API screens use."""
+
+    title = "Store kiosk"
+
+    theme = ObjectProperty(None)
+    """The ``screens.theme.Theme``."""
+
+    ready = BooleanProperty(False)
+    """True once the catalog is open and the search engine warm."""
+
+    store_name = StringProperty("")
+    """The store's name, shown in the top bar."""
+
+    currency = StringProperty("EUR")
+    """The store's ISO 4217 currency."""
+
+    cart_count = NumericProperty(0)
+    """Total quantity in the cart (the badge)."""
+
+    cart_version = NumericProperty(0)
+    """Bumped on every cart change; bind to it to redraw a cart view."""
+
+    catalog_version = NumericProperty(0)
+    """Bumped after a sync changed the catalog."""
+
+    accessible = BooleanProperty(False)
+    """Accessibility mode: reach band, larger text and targets, high contrast."""
+
+    current_screen = StringProperty("attract")
+    """Name of the screen the customer sees."""
+
+    can_go_back = BooleanProperty(False)
+    """Whether ``back()`` has somewhere to go."""
+
+    slides = ListProperty([])
+    """Active scenes for the attract loop and home tiles (``kiosk.startup.Slide``)."""
+
+    categories = ListProperty([])
+    """Top categories for the home screen (``kiosk.startup.TopCategory``)."""
+
+    reach_bottom = NumericProperty(0)
+    """Bottom of the reach band, window pixels from the bottom."""
+
+    reach_top = NumericProperty(0)
+    """Top of the reach band, window pixels from the bottom."""
+
+    startup_error = StringProperty("")
+    """Why the catalog could not be opened (shown calmly on attract)."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        demo: bool = False,
+        engine: Any = None,
+        animate: bool = True,
+        min_warning_s: float = MIN_WARNING_S,
+        screens: tuple[ScreenEntry, ...] = SCREENS,
+        **kwargs: Any,
+    ) -> None:
+        """Create the app.
+
+        Args:
+            config: The kiosk configuration.
+            demo: Load the demo catalog into an empty standalone database.
+            engine: An already open database (tests, benchmarks).
+            animate: Screen transitions and fades (off in tests).
+            min_warning_s: Floor of the idle warning (20 s; tests use less).
+            screens: The screen registry entries.
+        """
+        super().__init__(**kwargs)
+        self.config_obj = config
+        self.store_name = config.store.name
+        self.currency = config.store.currency
+        self.cart = Cart(config.store.currency)
+        self.db: Any = None
+        self.search_engine: Any = None
+        self.startup: Any = None
+        self.errors_handled = 0
+        self._demo = demo
+        self._engine_given = engine
+        self._animate = animate
+        self._registry = ScreenRegistry(screens)
+        self._history: list[tuple[str, dict[str, Any]]] = []
+        self._overlays: list[Any] = []
+        self._idle_warning: Any = None
+        self._exception_handler: _CalmExceptionHandler | None = None
+        self._tick_event: Any = None
+        self._recovering = False
+        self.session = IdleSession(
+            config.session.idle_timeout_s, config.session.idle_warning_s, min_warning_s=min_warning_s
+        )
+        self.wedge = WedgeBuffer()
+        self.theme = Theme(dpi=config.display.dpi, min_target_mm=config.display.min_target_mm)
+        self._catalog_trigger = Clock.create_trigger(self._refresh_catalog, 0.2)
+
+    # ------------------------------------------------------------------ build
+
+    def load_kv(self, filename: str | None = None) -> bool:
+        # Kivy would look for "kiosk.kv" by class name; app.kv is loaded in build().
+        return False
+
+    def build(self) -> KioskRoot:
+        load_theme_kv()
+        import screens.overlay  # noqa: F401  (overlay rules)
+
+        kv = str(Path(__file__).with_suffix(".kv"))
+        if kv not in Builder.files:
+            Builder.load_file(kv)
+        root = KioskRoot()
+        self.root = root  # navigation below needs it; App.run sets it again
+        sm: ScreenManager = root.sm
+        sm.transition = FadeTransition(duration=0.15) if self._animate else NoTransition()
+        self._ensure_screen("attract")
+        sm.current = "attract"
+        Window.bind(on_touch_down=self._on_window_touch, on_key_down=self._on_key_down, size=self._update_reach)
+        self._exception_handler = _CalmExceptionHandler(self)
+        ExceptionManager.add_handler(self._exception_handler)
+        self._tick_event = Clock.schedule_interval(self._tick, 0.25)
+        self.bind(accessible=self._on_accessible)
+        Clock.schedule_once(lambda _dt: self._update_reach(), 0)
+        Clock.schedule_once(self._open_catalog, 0)
+        return root
+
+    def on_stop(self) -> None:
+        Window.unbind(on_touch_down=self._on_window_touch, on_key_down=self._on_key_down, size=self._update_reach)
+        if self._exception_handler is not None and self._exception_handler in ExceptionManager.handlers:
+            ExceptionManager.remove_handler(self._exception_handler)
+        if self._tick_event is not None:
+            self._tick_event.cancel()
+        self._catalog_trigger.cancel()
+
+    def _open_catalog(self, _dt: float = 0) -> None:
+        from kiosk.startup import prepare_catalog
+
+        run_in_background(
+            prepare_catalog,
+            self.config_obj,
+            demo=self._demo,
+            engine=self._engine_given,
+            on_result=self._catalog_ready,
+            on_error=self._catalog_failed,
+        )
+
+    def _catalog_ready(self, result: Any) -> None:
+        self.startup = result
+        self.db = result.engine
+        self.search_engine = result.search_engine
+        self.slides = list(result.slides)
+        self.categories = list(result.categories)
+        log.info("catalog ready: %d products, %d scenes (%s)", result.product_count, len(result.slides),
+                 ", ".join(f"{k} {v:.0f} ms" for k, v in result.timings_ms.items()))
+        self.ready = True
+
+    def _catalog_failed(self, exc: BaseException) -> None:
+        log.error("catalog could not be opened", exc_info=(type(exc), exc, exc.__traceback__))
+        self.startup_error = "The catalog is not available right now. Please ask a colleague."
+
+    # ------------------------------------------------------------- screens
+
+    @property
+    def sm(self) -> ScreenManager:
+        """The ScreenManager (for tests and the screenshot driver)."""
+        return self.root.sm
+
+    def screen_available(self, name: str) -> bool:
+        """Whether screen ``name`` can be shown (its module exists)."""
+        return self._registry.available(name)
+
+    def get_screen(self, name: str) -> Any:
+        """The screen ``name`` if it has been created, else None."""
+        sm = self.root.sm if self.root else None
+        return sm.get_screen(name) if sm is not None and sm.has_screen(name) else None
+
+    def _ensure_screen(self, name: str) -> Any:
+        screen = self.get_screen(name)
+        if screen is None:
+            screen = self._registry.create(name)
+            self.root.sm.add_widget(screen)
+        return screen
+
+    def _navigate(self, name: str, params: dict[str, Any], *, push: bool = True) -> bool:
+        """Show screen ``name`` with ``params``; falls back to home if it cannot be shown."""
+        try:
+            screen = self._ensure_screen(name)
+            if hasattr(screen, "prepare"):
+                screen.prepare(**params)
+            if hasattr(screen, "params"):
+                screen.params = dict(params)
+        except ScreenUnavailable:
+            if name == "home":
+                raise
+            self.show_notice("That is not available right now", "")
+            return self._navigate("home", {}, push=push) and False
+        except Exception:  # noqa: BLE001 - a broken screen sends the customer home, calmly
+            log.exception("screen %r failed to prepare", name)
+            if name == "home":
+                raise
+            self.show_notice("Sorry, that did not work", "Let's carry on from here.")
+            return self._navigate("home", {}, push=push) and False
+        if name == "home":
+            self._history = [("home", {})]
+        elif push:
+            if not self._history or self._history[-1] != (name, params):
+                self._history.append((name, dict(params)))
+            del self._history[:-HISTORY_LIMIT]
+        self.root.sm.current = name
+        self.current_screen = name
+        self.can_go_back = len(self._history) > 1
+        return True
+
+    def show_product(self, product_id: str, variant_id: str | None = None) -> None:
+        """Show a product, optionally with a variant preselected (a scanned barcode)."""
+        self._navigate("product", {"product_id": product_id, "variant_id": variant_id})
+        self.record_event(analytics.PRODUCT_VIEW, {"product_id": product_id})
+
+    def show_scene(self, scene_id: str) -> None:
+        """Show a scene (a styled room) with its products."""
+        self._navigate("scene", {"scene_id": scene_id})
+
+    def show_search(self, query: str = "", category: str | None = None) -> None:
+        """Show search, optionally with text typed or a category filter set."""
+        self._navigate("search", {"query": query, "category": category})
+
+    def show_cart(self) -> None:
+        """Show the cart."""
+        self._navigate("cart", {})
+
+    def show_handoff(self) -> None:
+        """Show the cart handoff (QR code to continue on the phone)."""
+        self._navigate("handoff", {})
+
+    def go_home(self) -> None:
+        """Home screen; the back stack starts again there."""
+        self.dismiss_overlays()
+        if self.session.state is State.ATTRACT:
+            self.session.start(time.monotonic())
+        self._navigate("home", {})
+
+    def back(self) -> None:
+        """The previous screen, as the customer left it."""
+        if len(self._history) <= 1:
+            self.go_home()
+            return
+        self._history.pop()
+        name, params = self._history[-1]
+        screen = self.get_screen(name)
+        # Same screen kind with other content in between (product A -> B -> back):
+        # prepare it again; otherwise it still shows what the customer left.
+        if screen is None or dict(getattr(screen, "params", {})) != params:
+            self._history.pop()
+            self._navigate(name, params)
+        else:
+            self.root.sm.current = name
+            self.current_screen = name
+            self.can_go_back = len(self._history) > 1
+
+    # ------------------------------------------------------------- session
+
+    def start_session(self) -> None:
+        """A customer touched the attract screen: start a session on home."""
+        if self.session.state is not State.ATTRACT:
+            return
+        self.session.start(time.monotonic())
+        self.record_event(analytics.SESSION_START, {})
+        self._navigate("home", {})
+
+    def still_here(self) -> None:
+        """"I'm still here": hide the warning and keep everything."""
+        self.session.extend(time.monotonic())
+        self._hide_idle_warning()
+
+    def end_session(self) -> None:
+        """End the customer's session now: clear everything and return to attract."""
+        self.session.end()
+        self.reset_session()
+
+    def reset_session(self) -> None:
+        """Forget the customer: cart, typed text, screens' state, accessibility; attract."""
+        self._hide_idle_warning()
+        self.dismiss_overlays()
+        self.cart.clear()
+        self._cart_changed()
+        self.wedge.clear()
+        self.set_accessible(False)
+        for screen in list(self.root.sm.screens):
+            try:
+                screen.reset()
+            except Exception:  # noqa: BLE001 - one screen must not keep the next customer from a clean start
+                log.exception("screen %r failed to reset", screen.name)
+        self._history = []
+        self.can_go_back = False
+        self.root.sm.current = "attract"
+        self.current_screen = "attract"
+        Window.release_all_keyboards()
+
+    def _on_window_touch(self, _window: Any, _touch: Any) -> bool:
+        if self.session.activity(time.monotonic()):
+            self._hide_idle_warning()
+        return False
+
+    def _tick(self, _dt: float) -> None:
+        now = time.monotonic()
+        transition = self.session.tick(now)
+        if transition is Transition.WARN:
+            self._show_idle_warning()
+        elif transition is Transition.RESET:
+            log.info("session idle: resetting")
+            self.reset_session()
+        if self._idle_warning is not None:
+            self._idle_warning.seconds_left = max(0, round(self.session.remaining_s(now)))
+
+    def _show_idle_warning(self) -> None:
+        from screens.idle import IdleWarning
+
+        if self._idle_warning is None:
+            self._idle_warning = IdleWarning(seconds_left=round(self.session.warning_s))
+            self._add_overlay(self._idle_warning)
+
+    def _hide_idle_warning(self) -> None:
+        if self._idle_warning is not None:
+            self.dismiss_overlay(self._idle_warning)
+            self._idle_warning = None
+
+    # --------------------------------------------------------------- overlays
+
+    def _add_overlay(self, widget: Any) -> None:
+        self._overlays.append(widget)
+        self.root.frame.add_widget(widget)
+
+    def dismiss_overlay(self, widget: Any) -> None:
+        """Remove one overlay (notice, help, idle warning)."""
+        if widget in self._overlays:
+            self._overlays.remove(widget)
+        if widget.parent is not None:
+            widget.parent.remove_widget(widget)
+        if widget is self._idle_warning:
+            self._idle_warning = None
+
+    def dismiss_overlays(self) -> None:
+        """Remove every notice and popup (not the idle warning's state)."""
+        for widget in list(self._overlays):
+            self.dismiss_overlay(widget)
+
+    @property
+    def overlays(self) -> list[Any]:
+        """Overlays currently shown, oldest first."""
+        return list(self._overlays)
+
+    def show_notice(self, title: str, message: str = "", timeout_s: float = 8.0) -> Any:
+        """A calm message with an OK button; ``message`` is shown literally (never markup)."""
+        from screens.overlay import Notice
+
+        for old in [o for o in self._overlays if o.name in ("notice", "help")]:
+            self.dismiss_overlay(old)
+        notice = Notice(title=title, message=message, timeout_s=timeout_s)
+        self._add_overlay(notice)
+        return notice
+
+    def toast(self, message: str) -> None:
+        """A short message that does not block anything ("Added to cart")."""
+        from screens.overlay import Toast
+
+        for child in list(self.root.frame.children):
+            if isinstance(child, Toast):
+                self.root.frame.remove_widget(child)
+        self.root.frame.add_widget(Toast(message=message))
+
+    def request_help(self) -> None:
+        """"Need help?": record the request for staff and reassure the customer."""
+        from screens.help import HelpNotice
+
+        self.record_event(analytics.HELP_REQUEST, {"screen": self.current_screen})
+        for old in [o for o in self._overlays if o.name in ("notice", "help")]:
+            self.dismiss_overlay(old)
+        self._add_overlay(HelpNotice())
+
+    def recover_from_error(self) -> None:
+        """After an unexpected error: a safe screen and a calm word, never a traceback."""
+        if self._recovering:
+            return
+        self._recovering = True
+        try:
+            self.dismiss_overlays()
+            self._idle_warning = None
+            target = "attract" if self.session.state is State.ATTRACT else "home"
+            if target == "home":
+                self._navigate("home", {})
+            else:
+                self.root.sm.current = "attract"
+                self.current_screen = "attract"
+            if target == "home":
+                self.show_notice("Sorry about that", SAFE_MESSAGE)
+        except Exception:  # noqa: BLE001 - last resort: attract is built at start-up
+            log.exception("recovery failed; showing attract")
+            try:
+                self.root.sm.current = "attract"
+                self.current_screen = "attract"
+            except Exception:  # noqa: BLE001
+                log.exception("attract unavailable")
+        finally:
+            self._recovering = False
+
+    # ----------------------------------------------------------- accessibility
+
+    def toggle_accessible(self) -> None:
+        """Accessibility mode on/off (one touch on every screen)."""
+        self.set_accessible(not self.accessible)
+
+    def set_accessible(self, on: bool) -> None:
+        """Switch accessibility mode."""
+        self.accessible = on
+
+    def _on_accessible(self, _inst: Any, on: bool) -> None:
+        self.theme.set_accessible(on)
+        self._update_reach()
+
+    def reach(self, window_height: float | None = None) -> ReachBand:
+        """The reach band for the current window (see kiosk/reach.py)."""
+        d = self.config_obj.display
+        h = float(window_height if window_height is not None else Window.height)
+        # The configured pixel size may be given either way round; the screen's
+        # height is its short side in landscape and its long side in portrait.
+        px = min(d.width, d.height) if d.orientation == "landscape" else max(d.width, d.height)
+        mm = physical_height_mm(px, d.dpi, d.screen_height_mm)
+        return reach_band(h, mount_bottom_mm=d.mount_bottom_mm, screen_height_mm=mm)
+
+    def _update_reach(self, *_args: Any) -> None:
+        band = self.reach()
+        if not band.in_reach:
+            log.warning("screen mounting leaves no usable reach band; using the lowest part of the screen")
+        self.reach_bottom = band.bottom_px
+        self.reach_top = band.top_px
+
+    # ------------------------------------------------------------------ cart
+
+    def _cart_changed(self) -> None:
+        self.cart_count = self.cart.item_count
+        self.cart_version += 1
+
+    def add_to_cart(self, variant_id: str, qty: int = 1,
+                    on_done: Callable[[CartLine | None], None] | None = None) -> None:
+        """Add ``qty`` of a variant; the line is built off the UI thread.
+
+        Args:
+            variant_id: The variant to add.
+            qty: How many.
+            on_done: Called on the main thread with the cart's new line, or
+                None if it could not be added (the customer was told why).
+        """
+        if self.db is None:
+            self.show_notice("One moment please", "The catalog is still loading.")
+            if on_done:
+                on_done(None)
+            return
+        screen = self.current_screen
+
+        def added(line: CartLine) -> None:
+            try:
+                new = self.cart.add(line)
+            except CartError as exc:
+                log.warning("add to cart refused: %s", exc)
+                self.show_notice("That could not be added", "Please ask a colleague for help.")
+                if on_done:
+                    on_done(None)
+                return
+            self._cart_changed()
+            self.record_event(analytics.ADD_TO_CART, {"variant_id": variant_id, "product_id": line.product_id,
+                                                      "qty": qty, "screen": screen})
+            if on_done:
+                on_done(new)
+
+        def failed(exc: BaseException) -> None:
+            log.warning("add to cart failed for %r: %s", variant_id, exc)
+            self.show_notice("That could not be added", "It may have just sold out. Please ask a colleague.")
+            if on_done:
+                on_done(None)
+
+        run_in_background(line_for_variant, self.db, variant_id, qty, on_result=added, on_error=failed)
+
+    def set_cart_qty(self, variant_id: str, qty: int) -> None:
+        """Change a line's quantity (0 removes it)."""
+        self.cart.set_qty(variant_id, qty)
+        self._cart_changed()
+
+    def remove_from_cart(self, variant_id: str) -> None:
+        """Remove a line."""
+        self.cart.remove(variant_id)
+        self._cart_changed()
+
+    def format_price(self, minor: int, currency: str | None = None) -> str:
+        """A price for display ("€899.00")."""
+        return format_price(int(minor), currency or self.currency)
+
+    # ------------------------------------------------------------- analytics
+
+    def record_event(self, kind: str, payload: dict[str, Any] | None = None) -> None:
+        """Record an analytics event off the UI thread (dropped silently before the catalog is open)."""
+        if self.db is None:
+            return
+        run_in_background(analytics.record_event, self.db, kind, dict(payload or {}),
+                          on_error=lambda exc: log.warning("event %s not recorded: %s", kind, exc))
+
+    # ---------------------------------------------------------------- scanner
+
+    def _on_key_down(self, _window: Any, key: int, _scancode: int, codepoint: str | None, _mods: Any) -> bool:
+        now = time.monotonic()
+        if key in _ENTER_KEYS:
+            code = self.wedge.feed_enter(now)
+            if code:
+                self.handle_scan(code)
+                return True
+            return False
+        if codepoint:
+            self.wedge.feed_char(codepoint, now)
+        return False
+
+    def handle_scan(self, code: str) -> None:
+        """A barcode (or SKU) was scanned: open its product, or say we do not know it."""
+        if self.session.state is State.ATTRACT:
+            self.session.start(time.monotonic())
+            self.record_event(analytics.SESSION_START, {"via": "scan"})
+            self._navigate("home", {})
+        else:
+            self.session.activity(time.monotonic())
+            self._hide_idle_warning()
+        if self.db is None:
+            self.show_notice("One moment please", "The catalog is still loading.")
+            return
+        screen = self.current_screen
+        run_in_background(_lookup, self.db, code,
+                          on_result=lambda hit: self._scan_result(code, hit, screen),
+                          on_error=lambda exc: self._scan_result(code, None, screen, exc))
+
+    def _scan_result(self, code: str, hit: Any, screen: str, exc: BaseException | None = None) -> None:
+        if exc is not None:
+            log.warning("lookup of %r failed: %s", code, exc)
+        if hit is None:
+            self.record_event(analytics.UNKNOWN_BARCODE, {"query": code, "screen": screen})
+            self.show_notice("We couldn't find that item",
+                             f"Code {code} is not in our catalog yet. A colleague can help you find it.")
+            return
+        self.dismiss_overlays()
+        self.show_product(hit[0], hit[1])
+
+    # ------------------------------------------------------------------ sync
+
+    def catalog_changed(self, *_args: Any, **_kwargs: Any) -> None:
+        """A sync applied new catalog data. Safe to call from any thread; batched."""
+        # Clock triggers may be called from any thread; the refresh runs on the main thread.
+        self._catalog_trigger()
+
+    def _refresh_catalog(self, _dt: float = 0) -> None:
+        if self.db is None:
+            return
+        snapshot = [(line.variant_id, line.qty) for line in self.cart]
+        run_in_background(_reload_after_sync, self.db, self.search_engine, self.config_obj.store.store_id, snapshot,
+                          on_result=self._apply_refresh)
+
+    def _apply_refresh(self, result: tuple[dict[str, CartLine | None], list[Any], list[Any]]) -> None:
+        fresh, slides, categories = result
+        changed = False
+        for vid, line in fresh.items():
+            current = next((ln for ln in self.cart if ln.variant_id == vid), None)
+            if current is None:
+                continue  # removed by the customer meanwhile
+            if line is None:
+                self.cart.remove(vid)
+                changed = True
+            elif (line.unit_minor, line.name, line.variant_title) != (current.unit_minor, current.name,
+                                                                      current.variant_title):
+                self.cart.update_line(line)
+                changed = True
+        if changed:
+            self._cart_changed()
+        self.slides = slides
+        self.categories = categories
+        self.catalog_version += 1
+        for screen in list(self.root.sm.screens):
+            try:
+                screen.refresh()
+            except Exception:  # noqa: BLE001
+                log.exception("screen %r failed to refresh", screen.name)
+
+
+def _lookup(engine: Any, code: str) -> tuple[str, str | None] | None:
+    """``(product_id, variant_id)`` of a scanned code, or None (runs on a worker)."""
+    from kiosk.lookup import lookup_code
+
+    hit = lookup_code(engine, code)
+    if hit is None:
+        return None
+    if isinstance(hit, dict):
+        return str(hit["product_id"]), hit.get("variant_id")
+    if isinstance(hit, tuple):
+        return str(hit[0]), (hit[1] if len(hit) > 1 else None)
+    return str(hit.product_id), getattr(hit, "variant_id", None)
+
+
+def _reload_after_sync(engine: Any, search_engine: Any, store_id: str,
+                       lines: list[tuple[str, int]]) -> tuple[dict[str, CartLine | None], list[Any], list[Any]]:
+    """Fresh cart lines, slides and categories after a sync (runs on a worker)."""
+    from kiosk.startup import load_slides, load_top_categories
+
+    if search_engine is not None:
+        try:
+            search_engine.refresh()
+        except Exception:  # noqa: BLE001
+            log.exception("search refresh failed")
+    fresh: dict[str, CartLine | None] = {}
+    for vid, qty in lines:
+        try:
+            fresh[vid] = line_for_variant(engine, vid, qty)
+        except CartError:
+            fresh[vid] = None
+    return fresh, load_slides(engine, store_id), load_top_categories(engine)

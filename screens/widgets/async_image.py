@@ -1,0 +1,142 @@
+"""Product and scene images loaded off the UI thread, with a placeholder first.
+
+``CatalogImage`` takes a catalog image reference (``asset:demo/...`` or an
+http(s) URL already in the image cache, see ``kiosk.images.resolve``). The
+file is found, decoded and shrunk on a worker thread (Pillow); only the
+upload of the finished pixels to a texture happens on the main thread.
+Until then, and for images that are not available offline, a quiet
+placeholder is drawn. Nothing the customer touches waits on disk.
+
+Decoded textures are kept in a small LRU cache, so the attract loop and
+going back and forth between screens do not decode the same files again,
+and memory stays bounded over thousands of sessions.
+
+Usage in kv::
+
+    CatalogImage:
+        ref: root.image_ref
+        max_px: 800        # longest edge to decode at (memory)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.graphics.texture import Texture
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.image import Image
+
+from kiosk.images import resolve
+from screens.workers import run_in_background
+
+log = logging.getLogger(__name__)
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+
+CACHE_SIZE = 64
+_cache: OrderedDict[tuple[str, int], Texture] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _decode(ref: str, cache_dir: Path | None, max_px: int) -> tuple[str, int, int, bytes, str] | None:
+    """Find and decode an image on a worker thread: (path, w, h, pixels, colorfmt) or None."""
+    from PIL import Image as PILImage
+
+    path = resolve(ref, cache_dir)
+    if path is None:
+        return None
+    with PILImage.open(path) as im:
+        im.draft("RGB", (max_px, max_px))  # JPEG: decode at reduced size directly
+        has_alpha = im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info)
+        im = im.convert("RGBA" if has_alpha else "RGB")
+        im.thumbnail((max_px, max_px))
+        # Kivy textures start at the bottom row.
+        im = im.transpose(PILImage.Transpose.FLIP_TOP_BOTTOM)
+        fmt = "rgba" if has_alpha else "rgb"
+        return str(path), im.width, im.height, im.tobytes(), fmt
+
+
+def clear_cache() -> None:
+    """Forget every cached texture (after a sync replaced images)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+class CatalogImage(Image):
+    """An image from the catalog, loaded in the background."""
+
+    ref = StringProperty("")
+    """Catalog image reference (``asset:...`` or an http(s) URL)."""
+
+    max_px = NumericProperty(1024)
+    """Longest edge to decode at; keep it near the displayed size."""
+
+    loaded = BooleanProperty(False)
+    """True once the real image is shown (False while the placeholder shows)."""
+
+    missing = BooleanProperty(False)
+    """True when the image is not available offline (the placeholder stays)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._seq = 0
+        super().__init__(**kwargs)
+        self.fbind("ref", self._load)
+        self.fbind("max_px", self._load)
+        self._load()
+
+    def _load(self, *_args: Any) -> None:
+        self._seq += 1
+        seq = self._seq
+        ref = self.ref
+        max_px = int(self.max_px)
+        self.loaded = False
+        self.missing = False
+        self.texture = None
+        if not ref:
+            self.missing = True
+            return
+        with _cache_lock:
+            tex = _cache.get((ref, max_px))
+            if tex is not None:
+                _cache.move_to_end((ref, max_px))
+        if tex is not None:
+            self._show(tex)
+            return
+        app = App.get_running_app()
+        cache_dir = app.config_obj.image_cache_dir if app is not None and hasattr(app, "config_obj") else None
+        run_in_background(
+            _decode, ref, cache_dir, max_px,
+            on_result=lambda res: self._decoded(seq, ref, max_px, res),
+            on_error=lambda exc: self._failed(seq, ref, exc),
+        )
+
+    def _decoded(self, seq: int, ref: str, max_px: int, res: tuple[str, int, int, bytes, str] | None) -> None:
+        if seq != self._seq:
+            return  # the widget shows another image by now
+        if res is None:
+            self.missing = True
+            return
+        _path, w, h, pixels, fmt = res
+        tex = Texture.create(size=(w, h), colorfmt=fmt)
+        tex.mag_filter = "linear"
+        tex.blit_buffer(pixels, colorfmt=fmt, bufferfmt="ubyte")
+        with _cache_lock:
+            _cache[(ref, max_px)] = tex
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+        self._show(tex)
+
+    def _failed(self, seq: int, ref: str, exc: BaseException) -> None:
+        if seq == self._seq:
+            log.warning("image %r could not be loaded: %s", ref, exc)
+            self.missing = True
+
+    def _show(self, tex: Texture) -> None:
+        self.texture = tex
+        self.loaded = True

@@ -1,0 +1,36 @@
+"""Labels for untrusted catalog text.
+
+Product names, brands and descriptions come from retailers' files and the
+central service. They must show literally: ``[b]x[/b] {0} %s`` is a valid
+product name. ``CatalogLabel`` never interprets markup (Kivy only parses
+markup when ``markup`` is True, and we refuse to turn it on) and switches
+to a CJK-capable font when the text needs one.
+"""
+
+from __future__ import annotations
+
+from kivy.properties import BooleanProperty
+from kivy.uix.label import Label
+
+from screens.theme import font_for
+
+
+class CatalogLabel(Label):
+    """A Label for catalog text: literal, never markup, CJK-capable."""
+
+    markup = BooleanProperty(False)
+    """Always False: catalog text is never parsed as Kivy markup."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.pop("markup", None)
+        super().__init__(**kwargs)
+        self.fbind("text", self._pick_font)
+        self.fbind("markup", self._refuse_markup)
+        self._pick_font()
+
+    def _refuse_markup(self, *_args: object) -> None:
+        if self.markup:
+            self.markup = False
+
+    def _pick_font(self, *_args: object) -> None:
+        self.font_name = font_for(self.text)

@@ -1,0 +1,203 @@
+"""Background work for the UI: run a function on a worker thread, get the result on the Kivy thread.
+
+The threading rule (DESIGN.md): no SQL, HTTP or file I/O on the UI thread.
+Screens hand such work to this module; the callback runs later on the main
+thread through ``Clock.schedule_once``, where touching widgets is safe.
+
+Two helpers:
+
+* ``run_in_background(fn, *args, on_result=..., on_error=...)``: fire and
+  forget, on a small shared thread pool.
+* ``LatestWins``: one lane of work where only the newest request matters
+  (search as you type). Requests that were superseded before they started
+  are skipped; results of superseded requests are dropped. Each request
+  carries a sequence number, like Textual's ``@work(exclusive=True)``.
+
+``pending_count()`` tells tests, the screenshot driver and benchmarks when
+the UI has settled (no work in flight, no results waiting to be delivered).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from kivy.clock import Clock
+
+log = logging.getLogger(__name__)
+
+ResultCallback = Callable[[Any], None]
+ErrorCallback = Callable[[BaseException], None]
+
+_MAX_WORKERS = 3
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+_pending = 0
+_pending_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=_MAX_WORKERS, thread_name_prefix="kiosk-ui-worker")
+        return _executor
+
+
+def _inc(n: int) -> None:
+    global _pending
+    with _pending_lock:
+        _pending += n
+
+
+def pending_count() -> int:
+    """Jobs submitted whose callbacks have not yet run on the main thread."""
+    with _pending_lock:
+        return _pending
+
+
+def _log_error(exc: BaseException) -> None:
+    log.error("background work failed", exc_info=(type(exc), exc, exc.__traceback__))
+
+
+def _deliver(callback: Callable[..., Any] | None, value: Any) -> None:
+    """Schedule ``callback(value)`` on the main thread and release the pending slot after it."""
+
+    def run(_dt: float) -> None:
+        try:
+            if callback is not None:
+                callback(value)
+        finally:
+            _inc(-1)
+
+    Clock.schedule_once(run, 0)
+
+
+def run_in_background(
+    fn: Callable[..., Any],
+    *args: Any,
+    on_result: ResultCallback | None = None,
+    on_error: ErrorCallback | None = None,
+    **kwargs: Any,
+) -> None:
+    """Run ``fn(*args, **kwargs)`` on a worker thread.
+
+    Args:
+        fn: Plain Python work (SQL, files); it must not touch widgets.
+        on_result: Called on the main thread with the return value.
+        on_error: Called on the main thread with the exception; by default
+            the error is logged (never shown to the customer).
+    """
+    _inc(1)
+
+    def job() -> None:
+        try:
+            value = fn(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - reported to the main thread
+            _deliver(on_error or _log_error, exc)
+            return
+        _deliver(on_result, value)
+
+    try:
+        _pool().submit(job)
+    except RuntimeError:  # interpreter shutting down
+        _inc(-1)
+
+
+class LatestWins:
+    """A lane of background work where only the newest request's result is delivered.
+
+    Example::
+
+        self._search = LatestWins("search")
+        seq = self._search.submit(engine.search, text, on_result=self.show_results)
+
+    Only one request of a lane runs at a time; when several are queued while
+    one runs, only the newest is started. A result whose sequence number is no
+    longer the newest is dropped before its callback would run, so the screen
+    never flickers back to an older query's results.
+    """
+
+    def __init__(self, name: str = "lane") -> None:
+        self.name = name
+        self._seq = itertools.count(1)
+        self._latest = 0
+        self._lock = threading.Lock()
+        self._next: tuple[int, Callable[[], Any], ResultCallback | None, ErrorCallback | None] | None = None
+        self._running = False
+
+    @property
+    def latest(self) -> int:
+        """Sequence number of the newest request."""
+        return self._latest
+
+    def cancel(self) -> None:
+        """Drop every request made so far (e.g. when the screen resets)."""
+        with self._lock:
+            self._latest = next(self._seq)
+            if self._next is not None:
+                self._next = None
+                _inc(-1)
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_result: ResultCallback | None = None,
+        on_error: ErrorCallback | None = None,
+        **kwargs: Any,
+    ) -> int:
+        """Queue ``fn(*args, **kwargs)``, superseding every earlier request of this lane.
+
+        Returns:
+            The request's sequence number.
+        """
+        with self._lock:
+            seq = next(self._seq)
+            self._latest = seq
+            if self._next is not None:
+                _inc(-1)  # the superseded request will never run
+            self._next = (seq, lambda: fn(*args, **kwargs), on_result, on_error)
+            _inc(1)
+            start = not self._running
+            self._running = True
+        if start:
+            try:
+                _pool().submit(self._drain)
+            except RuntimeError:
+                pass
+        return seq
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                item = self._next
+                self._next = None
+                if item is None:
+                    self._running = False
+                    return
+            seq, call, on_result, on_error = item
+            try:
+                value = call()
+            except BaseException as exc:  # noqa: BLE001
+                self._deliver_if_latest(seq, on_error or _log_error, exc)
+                continue
+            self._deliver_if_latest(seq, on_result, value)
+
+    def _deliver_if_latest(self, seq: int, callback: Callable[..., Any] | None, value: Any) -> None:
+        def guarded(v: Any) -> None:
+            # Checked on the main thread, at delivery time: a newer request
+            # made while this result waited for the clock still wins.
+            if seq == self._latest and callback is not None:
+                callback(v)
+
+        _deliver(guarded, value)
+
+
+def call_on_main(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run ``fn`` on the Kivy main thread soon (safe to call from any thread)."""
+    Clock.schedule_once(lambda _dt: fn(*args, **kwargs), 0)
