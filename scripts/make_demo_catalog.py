@@ -1121,7 +1121,7 @@ def build_catalog(rng: random.Random) -> Generated:
                         stock = 0 if r < 0.12 else rng.randint(max(1, kind.stock[0]), max(1, kind.stock[1]))
                         online = rng.random() < 0.85
                         v_aisle, v_bay = aisle, bay
-                    sku = sku_base + f"-{code(colour, 3)}" + (f"-{code(size[0], 4)}" if size else "")
+                    sku = sku_base + f"-{code(colour, 3)}" + (f"-{code(size[0], 8)}" if size else "")
                     img = image_file(kind, colour, style)
                     gen.images[img] = (kind.key, colour, style)
                     variants.append({
@@ -1288,7 +1288,7 @@ SCENES: tuple[SceneSpec, ...] = (
                   Place("rug", 0.5, 1.02, 1.05),
                   Place("coffee_table", 0.5, 0.98, 1.35),
                   Place("candle", 0.4, 0, 2.0, on=8),
-                  Place("vase", 0.6, 0, 1.8, on=8),
+                  Place("vase", 0.6, 0, 1.2, on=8),
               ), ("living room", "cozy")),
     SceneSpec("summer-barbecue", "Summer barbecue", "Fire up the grill: everything for an evening outdoors",
               "garden", (
@@ -1327,7 +1327,7 @@ SCENES: tuple[SceneSpec, ...] = (
               ), ("home office",)),
     SceneSpec("bedroom-retreat", "Bedroom retreat", "Layered linen and a soft glow for slow mornings",
               "bedroom", (
-                  Place("mirror", 0.07, 0.78, 1.5),
+                  Place("mirror", 0.09, 0.76, 1.25),
                   Place("frame", 0.5, 0.28, 1.1),
                   Place("nightstand", 0.24, 0.8, 1.1),
                   Place("table_lamp", 0.24, 0, 1.3, on=2),
@@ -1355,7 +1355,7 @@ SCENES: tuple[SceneSpec, ...] = (
                   Place("teapot", 0.43, 0.585, 2.6),
                   Place("mug", 0.55, 0.585, 3.0),
                   Place("bowl", 0.66, 0.585, 2.6),
-                  Place("frying_pan", 0.83, 0.585, 2.8),
+                  Place("frying_pan", 0.83, 0.585, 4.5),
                   Place("stool", 0.3, 0.98, 1.1),
                   Place("stool", 0.62, 0.98, 1.1),
               ), ("breakfast", "kitchen"), store_id=DEMO_STORE_ID),
