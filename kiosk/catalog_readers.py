@@ -1,0 +1,645 @@
+"""Reading catalog files (JSON, JSONL, CSV) into product and scene objects with line numbers.
+
+Readers stream: they yield one :class:`SourceProduct` / :class:`SourceScene`
+at a time (decoded JSON-like objects, not yet validated) together with the
+line they came from, so the importer can say "file:line: field: why".
+Problems that make a whole file unreadable (not UTF-8, no header, not the
+catalog format) raise :class:`FileProblem`; problems of one record are
+yielded as :class:`SourceIssue` so that ``--skip-invalid`` can go on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.records import FORMAT_NAME, FORMAT_VERSION
+
+FORMATS = ("json", "jsonl", "csv")
+_EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+
+# ----------------------------------------------------------------- CSV layout
+
+#: Columns a CSV file must have.
+CSV_REQUIRED = ("product_id", "sku", "name", "price", "currency")
+#: Columns with a meaning; ``option:<Name>`` columns come on top.
+CSV_COLUMNS = (
+    "product_id", "sku", "barcode", "name", "brand", "category", "price", "currency", "description",
+    "image_url", "aisle", "bay", "stock",
+    # optional
+    "variant_id", "variant_title", "compare_at_price", "tags", "online_url", "online_available",
+    "platform_product_id", "platform_variant_id", "variant_image", "featured", "updated_at",
+)
+#: Product-level columns: the same for every row of a product (blank = same as above).
+CSV_PRODUCT_COLUMNS = ("name", "brand", "category", "description", "online_url", "platform_product_id",
+                       "featured", "updated_at")
+OPTION_PREFIX = "option:"
+# Several barcodes, images or tags in one cell are separated by "|".
+LIST_SEPARATOR = "|"
+_BARCODE_SPLIT_RE = re.compile(r"[|,;\s]+")
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0", ""}
+
+# Record field (as parse_product names it) -> CSV column, for error messages.
+_VARIANT_FIELD_COLUMNS = {
+    "id": "variant_id", "sku": "sku", "title": "variant_title", "price": "price",
+    "compare_at_price": "compare_at_price", "currency": "currency", "barcodes": "barcode", "stock": "stock",
+    "online_available": "online_available", "aisle": "aisle", "bay": "bay",
+    "platform_variant_id": "platform_variant_id", "image": "variant_image",
+}
+_PRODUCT_FIELD_COLUMNS = {
+    "id": "product_id", "images": "image_url", "variants": "sku",
+}
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read (nothing of it is imported).
+
+    Attributes:
+        line: Line the problem was found on (1-based), or 0.
+        field: What is wrong ("file", "encoding", "header", "format", "json").
+        message: Why, and what to do.
+    """
+
+    def __init__(self, line: int, field: str, message: str) -> None:
+        super().__init__(f"line {line}: {field}: {message}")
+        self.line = line
+        self.field = field
+        self.message = message
+
+
+class NotGrouped(Exception):
+    """A CSV product's rows are not next to each other (the reader needs a second pass)."""
+
+
+@dataclass(slots=True)
+class SourceProduct:
+    """A product object read from a file, not yet validated.
+
+    Attributes:
+        line: Line where the product starts.
+        obj: The product in the catalog format (decoded JSON).
+        variant_lines: CSV only: the line of each variant's row.
+        field_lines: CSV only: the line that gave each product-level column.
+        row_errors: CSV only: rows already refused while assembling the
+            product, as (line, column, message).
+    """
+
+    line: int
+    obj: Any
+    variant_lines: list[int] | None = None
+    field_lines: dict[str, int] | None = None
+    row_errors: list[tuple[int, str, str]] = field(default_factory=list)
+
+    @property
+    def product_id(self) -> str | None:
+        """The product's id if it has a usable one."""
+        pid = self.obj.get("id") if isinstance(self.obj, dict) else None
+        return pid.strip() if isinstance(pid, str) else None
+
+    def locate(self, record_field: str) -> tuple[int, str]:
+        """The line and field name to report for a record field path.
+
+        For CSV, ``variants[3].price`` becomes the line of the fourth row
+        and the column ``price``.
+        """
+        if self.variant_lines is None:
+            return self.line, record_field
+        m = re.match(r"variants\[(\d+)\](?:\.(\w+))?(?:\.(.+)|\[\d+\])?$", record_field)
+        if m:
+            i = int(m.group(1))
+            line = self.variant_lines[i] if i < len(self.variant_lines) else self.line
+            sub = m.group(2)
+            if sub == "options":
+                return line, OPTION_PREFIX + (m.group(3) or "")
+            return line, _VARIANT_FIELD_COLUMNS.get(sub or "", sub or "sku")
+        top = re.split(r"[.\[]", record_field, maxsplit=1)[0]
+        column = _PRODUCT_FIELD_COLUMNS.get(top, top)
+        return (self.field_lines or {}).get(column, self.line), column
+
+    def variant_index(self, record_field: str) -> int | None:
+        """Which variant a field path points into (``variants[3].price`` -> 3)."""
+        m = re.match(r"variants\[(\d+)\]", record_field)
+        return int(m.group(1)) if m else None
+
+
+@dataclass(slots=True)
+class SourceScene:
+    """A scene object read from a file, not yet validated."""
+
+    line: int
+    obj: Any
+
+
+@dataclass(slots=True)
+class SourceIssue:
+    """One record that could not even be decoded (bad JSON on a JSONL line)."""
+
+    line: int
+    field: str
+    message: str
+
+
+SourceItem = SourceProduct | SourceScene | SourceIssue
+
+
+def detect_format(path: Path, head: bytes | None = None) -> str:
+    """Guess the format from the extension, else from the first bytes.
+
+    Args:
+        path: The file.
+        head: Its first bytes, if already read.
+
+    Returns:
+        ``"json"``, ``"jsonl"`` or ``"csv"``.
+    """
+    ext = _EXTENSIONS.get(path.suffix.lower())
+    if ext:
+        return ext
+    if head is None:
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+    text = head.decode("utf-8-sig", errors="replace").lstrip()
+    if not text.startswith("{"):
+        return "csv"
+    first = text.split("\n", 1)[0].strip()
+    try:
+        obj = json.loads(first)
+    except ValueError:
+        return "json"  # an object spread over several lines: a catalog file
+    return "json" if isinstance(obj, dict) and "format" in obj else "jsonl"
+
+
+def _bad_encoding(path: Path) -> FileProblem:
+    """Find the first line that is not UTF-8 and say so."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            try:
+                decoder.decode(raw)
+            except UnicodeDecodeError as exc:
+                byte = raw[exc.start:exc.start + 1].hex().upper()
+                return FileProblem(lineno, "encoding",
+                                   f"not UTF-8 text (byte 0x{byte} at column {exc.start + 1}); "
+                                   "save the file as UTF-8 (in a spreadsheet: CSV UTF-8)")
+    return FileProblem(0, "encoding", "not UTF-8 text; save the file as UTF-8")
+
+
+def _open_text(path: Path) -> io.TextIOWrapper:
+    # utf-8-sig drops the byte-order mark spreadsheet programs put first.
+    return open(path, encoding="utf-8-sig", newline="")
+
+
+# --------------------------------------------------------------------- JSONL
+
+
+def read_jsonl(path: Path) -> Iterator[SourceItem]:
+    """One product object per line; blank lines are skipped."""
+    seen_any = False
+    try:
+        with _open_text(path) as fh:
+            for lineno, line in enumerate(fh, 1):
+                text = line.strip()
+                if not text:
+                    continue
+                seen_any = True
+                try:
+                    obj = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    yield SourceIssue(lineno, "json", f"not valid JSON: {exc.msg} (column {exc.colno})")
+                    continue
+                if isinstance(obj, dict) and obj.get("format") == FORMAT_NAME:
+                    raise FileProblem(lineno, "format",
+                                      "this is a JSON catalog file, not JSONL; import it with --format json")
+                yield SourceProduct(lineno, obj)
+    except UnicodeDecodeError:
+        raise _bad_encoding(path) from None
+    if not seen_any:
+        raise FileProblem(1, "file", "is empty: no products in it")
+
+
+# ---------------------------------------------------------------------- JSON
+
+_WS_RE = re.compile(r"[ \t\n\r]*")
+
+
+class _JsonWalker:
+    """Walks a catalog document, decoding one product or scene at a time with its line."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+        self._line_pos = 0
+        self.decoder = json.JSONDecoder()
+
+    def line_at(self, pos: int) -> int:
+        # Positions only move forward, so counting newlines incrementally
+        # keeps this linear in the file size.
+        self.line += self.text.count("\n", self._line_pos, pos)
+        self._line_pos = pos
+        return self.line
+
+    def skip_ws(self) -> None:
+        self.pos = _WS_RE.match(self.text, self.pos).end()  # type: ignore[union-attr]
+
+    def expect(self, ch: str, what: str) -> None:
+        self.skip_ws()
+        if self.text[self.pos:self.pos + 1] != ch:
+            found = self.text[self.pos:self.pos + 1] or "the end of the file"
+            raise FileProblem(self.line_at(self.pos), "json", f"expected {what} but found {found!r}")
+        self.pos += 1
+
+    def peek(self) -> str:
+        self.skip_ws()
+        return self.text[self.pos:self.pos + 1]
+
+    def value(self) -> tuple[Any, int]:
+        self.skip_ws()
+        start = self.pos
+        try:
+            obj, self.pos = self.decoder.raw_decode(self.text, self.pos)
+        except json.JSONDecodeError as exc:
+            raise FileProblem(exc.lineno, "json", f"not valid JSON: {exc.msg} (column {exc.colno})") from None
+        return obj, self.line_at(start)
+
+    def items(self) -> Iterator[tuple[Any, int]]:
+        """The elements of an array, each with the line it starts on."""
+        self.expect("[", "a list '['")
+        if self.peek() == "]":
+            self.pos += 1
+            return
+        while True:
+            yield self.value()
+            nxt = self.peek()
+            if nxt == ",":
+                self.pos += 1
+                continue
+            self.expect("]", "',' or ']' after a list entry")
+            return
+
+
+def read_json(path: Path) -> Iterator[SourceItem]:
+    """A catalog document ``{"format": "kiosk-catalog", "version": 1, "products": [...], "scenes": [...]}``."""
+    try:
+        with _open_text(path) as fh:
+            text = fh.read()
+    except UnicodeDecodeError:
+        raise _bad_encoding(path) from None
+    if not text.strip():
+        raise FileProblem(1, "file", "is empty")
+    walker = _JsonWalker(text)
+    walker.skip_ws()
+    if walker.peek() == "[":
+        raise FileProblem(1, "format", "the file is a bare list; a catalog file is an object "
+                                       f'{{"format": "{FORMAT_NAME}", "version": {FORMAT_VERSION}, "products": [...]}}')
+    walker.expect("{", "a catalog object '{'")
+    meta: dict[str, Any] = {}
+    seen_lists = False
+    if walker.peek() == "}":
+        walker.pos += 1
+    else:
+        while True:
+            key, line = walker.value()
+            if not isinstance(key, str):
+                raise FileProblem(line, "json", "expected a key in quotes")
+            walker.expect(":", "':' after a key")
+            if key in ("products", "scenes"):
+                if not meta.get("format"):
+                    # "format" must come first so that we know what we read
+                    # before importing anything; every writer puts it first.
+                    _check_header(meta, line)
+                seen_lists = True
+                for obj, oline in walker.items():
+                    yield SourceProduct(oline, obj) if key == "products" else SourceScene(oline, obj)
+            else:
+                meta[key], _ = walker.value()
+            if walker.peek() == ",":
+                walker.pos += 1
+                continue
+            walker.expect("}", "',' or '}' after a value")
+            break
+    walker.skip_ws()
+    if walker.pos != len(text):
+        raise FileProblem(walker.line_at(walker.pos), "json", "unexpected text after the catalog object")
+    if not seen_lists:
+        _check_header(meta, 1)
+        raise FileProblem(1, "products", 'is missing: a catalog file lists its products under "products"')
+
+
+def _check_header(meta: dict[str, Any], line: int) -> None:
+    fmt = meta.get("format")
+    if fmt != FORMAT_NAME:
+        raise FileProblem(line, "format",
+                          f'must be "{FORMAT_NAME}" and come first in the file, got {fmt!r}' if fmt is not None
+                          else f'is missing: a catalog file starts with {{"format": "{FORMAT_NAME}", '
+                               f'"version": {FORMAT_VERSION}, ...')
+    version = meta.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise FileProblem(line, "version", f"must be the number {FORMAT_VERSION}, got {version!r}")
+    if version > FORMAT_VERSION:
+        raise FileProblem(line, "version", f"{version} is newer than this kiosk understands ({FORMAT_VERSION}); "
+                                           "update the kiosk software")
+    if version < 1:
+        raise FileProblem(line, "version", f"must be {FORMAT_VERSION}, got {version}")
+
+
+# ----------------------------------------------------------------------- CSV
+
+
+@dataclass(slots=True)
+class _Header:
+    columns: list[str]  # normalised column name per cell position
+    index: dict[str, int]
+    options: list[tuple[str, int]]  # (option name, cell position)
+
+
+def _parse_header(cells: list[str], line: int) -> tuple[_Header, list[str]]:
+    columns: list[str] = []
+    index: dict[str, int] = {}
+    options: list[tuple[str, int]] = []
+    unknown: list[str] = []
+    known = set(CSV_COLUMNS)
+    for pos, raw in enumerate(cells):
+        name = raw.strip()
+        low = name.lower().replace(" ", "_")
+        if low.startswith(OPTION_PREFIX):
+            opt = name[len(OPTION_PREFIX):].strip()
+            if not opt:
+                raise FileProblem(line, "header", f"column {pos + 1} is {raw!r}: name the option, e.g. option:Colour")
+            col = OPTION_PREFIX + opt
+            options.append((opt, pos))
+        else:
+            col = low
+            if col and col not in known:
+                unknown.append(name)
+        if col in index and col:
+            raise FileProblem(line, "header", f"column {col!r} appears twice (columns {index[col] + 1} and {pos + 1})")
+        if col:
+            index[col] = pos
+        columns.append(col)
+    missing = [c for c in CSV_REQUIRED if c not in index]
+    if missing:
+        raise FileProblem(line, "header",
+                          f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; the first line must "
+                          f"name the columns (at least {', '.join(CSV_REQUIRED)})")
+    warnings = [f"column {u!r} is not a catalog column and was ignored" for u in unknown]
+    return _Header(columns, index, options), warnings
+
+
+class _Group:
+    """The rows of one CSV product being assembled into a product object."""
+
+    __slots__ = ("pid", "line", "product", "variants", "variant_lines", "field_lines", "images", "tags",
+                 "row_errors")
+
+    def __init__(self, pid: str, line: int) -> None:
+        self.pid = pid
+        self.line = line
+        self.product: dict[str, Any] = {"id": pid}
+        self.variants: list[dict[str, Any]] = []
+        self.variant_lines: list[int] = []
+        self.field_lines: dict[str, int] = {}
+        self.images: list[str] = []
+        self.tags: list[str] = []
+        self.row_errors: list[tuple[int, str, str]] = []
+
+    def source(self) -> SourceProduct:
+        obj = self.product
+        obj["images"] = self.images
+        obj["tags"] = self.tags
+        obj["variants"] = self.variants
+        return SourceProduct(self.line, obj, self.variant_lines, self.field_lines, self.row_errors)
+
+
+def _split_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
+
+
+def _csv_bool(text: str, column: str) -> bool:
+    low = text.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise ValueError(f"{column}: {text!r} is not true/false (use true, false, yes, no, 1 or 0)")
+
+
+class _RowError(ValueError):
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+        self.message = message
+
+
+def _add_row(group: _Group, header: _Header, cells: list[str], line: int) -> None:
+    """Fold one CSV row into its product; a bad row is recorded and left out."""
+    idx = header.index
+
+    def cell(name: str) -> str:
+        pos = idx.get(name)
+        return cells[pos] if pos is not None and pos < len(cells) else ""
+
+    try:
+        # Product-level columns: blank means "same as above"; a different
+        # value on a later row of the same product is a mistake to report.
+        staged: dict[str, Any] = {}
+        for col in CSV_PRODUCT_COLUMNS:
+            if col not in idx:
+                continue
+            raw = cell(col)
+            if not raw.strip():
+                continue
+            if col == "category":
+                value: Any = [level.strip() for level in raw.split(">")]
+            elif col == "featured":
+                try:
+                    value = _csv_bool(raw, col)
+                except ValueError as exc:
+                    raise _RowError(col, str(exc).split(": ", 1)[1]) from None
+            else:
+                value = raw
+            key = col
+            if key in group.product:
+                if group.product[key] != value:
+                    first = group.field_lines.get(col, group.line)
+                    raise _RowError(col, f"{raw!r} differs from line {first} for the same product_id "
+                                         f"{group.pid!r} (leave it blank on later rows)")
+            else:
+                staged[key] = value
+        variant: dict[str, Any] = {"sku": cell("sku"), "price": cell("price"), "currency": cell("currency")}
+        vid = cell("variant_id").strip()
+        if vid:
+            variant["id"] = vid
+        for col, key in (("variant_title", "title"), ("aisle", "aisle"), ("bay", "bay"),
+                         ("platform_variant_id", "platform_variant_id"), ("variant_image", "image")):
+            if col in idx:
+                variant[key] = cell(col)
+        compare = cell("compare_at_price").strip()
+        variant["compare_at_price"] = compare or None
+        codes = cell("barcode").strip()
+        variant["barcodes"] = [c for c in _BARCODE_SPLIT_RE.split(codes) if c] if codes else []
+        stock = cell("stock").strip()
+        if stock:
+            if not re.fullmatch(r"-?[0-9]+", stock):
+                raise _RowError("stock", f"{stock!r} is not a whole number")
+            variant["stock"] = int(stock)
+        if "online_available" in idx:
+            try:
+                variant["online_available"] = _csv_bool(cell("online_available"), "online_available")
+            except ValueError as exc:
+                raise _RowError("online_available", str(exc).split(": ", 1)[1]) from None
+        options = {}
+        for name, pos in header.options:
+            value = cells[pos] if pos < len(cells) else ""
+            if value.strip():
+                options[name] = value
+        variant["options"] = options
+    except _RowError as exc:
+        group.row_errors.append((line, exc.column, exc.message))
+        return
+    for key, value in staged.items():
+        group.product[key] = value
+        group.field_lines[key] = line
+    for ref in _split_list(cell("image_url")):
+        if ref not in group.images:
+            group.images.append(ref)
+    for tag in _split_list(cell("tags")):
+        if tag not in group.tags:
+            group.tags.append(tag)
+    group.variants.append(variant)
+    group.variant_lines.append(line)
+
+
+def _csv_rows(path: Path, warnings: list[str]) -> Iterator[tuple[int, _Header, list[str]]]:
+    """(line, header, cells) for each non-blank data row."""
+    try:
+        with _open_text(path) as fh:
+            reader = csv.reader(fh, strict=False)
+            try:
+                header_cells = next(reader, None)
+                while header_cells is not None and not any(c.strip() for c in header_cells):
+                    header_cells = next(reader, None)
+            except csv.Error as exc:
+                raise FileProblem(reader.line_num, "csv", f"cannot read the header: {exc}") from None
+            if header_cells is None:
+                raise FileProblem(1, "file", "is empty: expected a header line such as "
+                                             f"{','.join(CSV_COLUMNS[:13])}")
+            header, header_warnings = _parse_header(header_cells, reader.line_num)
+            warnings.extend(header_warnings)
+            width = len(header.columns)
+            prev = reader.line_num
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    raise FileProblem(prev + 1, "csv", f"cannot read this line: {exc}") from None
+                line = prev + 1  # where the row starts (a quoted cell may span lines)
+                prev = reader.line_num
+                if not any(c.strip() for c in cells):
+                    continue
+                if len(cells) > width and any(c.strip() for c in cells[width:]):
+                    yield line, header, [*cells[:width], f"\0extra:{len(cells)}"]
+                    continue
+                yield line, header, cells
+    except UnicodeDecodeError:
+        raise _bad_encoding(path) from None
+
+
+def read_csv(path: Path, warnings: list[str], *, grouped: bool = True) -> Iterator[SourceItem]:
+    """One product per run of rows with the same ``product_id``.
+
+    Args:
+        path: The CSV file.
+        warnings: Receives notes that do not stop the import (ignored columns).
+        grouped: Expect each product's rows to be next to each other (one
+            pass; raises :class:`NotGrouped` otherwise). With ``False``,
+            rows may come in any order: a first pass counts each product's
+            rows and a product is emitted when its last row has been read.
+    """
+    if grouped:
+        yield from _read_csv_grouped(path, warnings)
+    else:
+        yield from _read_csv_scattered(path, warnings)
+
+
+def _row_issue(line: int, cells: list[str], header: _Header) -> SourceIssue | None:
+    if cells and cells[-1].startswith("\0extra:"):
+        n = cells[-1].split(":", 1)[1]
+        return SourceIssue(line, "row", f"has {n} cells but the header names {len(header.columns)} columns "
+                                        "(a comma inside a value needs quotes)")
+    return None
+
+
+def _read_csv_grouped(path: Path, warnings: list[str]) -> Iterator[SourceItem]:
+    group: _Group | None = None
+    done: set[str] = set()
+    for line, header, cells in _csv_rows(path, warnings):
+        issue = _row_issue(line, cells, header)
+        if issue:
+            yield issue
+            continue
+        pid = cells[header.index["product_id"]].strip()
+        if not pid:
+            yield SourceIssue(line, "product_id", "is empty; every row needs the id of its product")
+            continue
+        if group is None or pid != group.pid:
+            if group is not None:
+                done.add(group.pid)
+                yield group.source()
+            if pid in done:
+                raise NotGrouped(pid)
+            group = _Group(pid, line)
+        _add_row(group, header, cells, line)
+    if group is not None:
+        yield group.source()
+
+
+def _read_csv_scattered(path: Path, warnings: list[str]) -> Iterator[SourceItem]:
+    counts: dict[str, int] = {}
+    for _line, header, cells in _csv_rows(path, []):
+        if _row_issue(_line, cells, header):
+            continue
+        pid = cells[header.index["product_id"]].strip()
+        if pid:
+            counts[pid] = counts.get(pid, 0) + 1
+    open_groups: dict[str, _Group] = {}
+    for line, header, cells in _csv_rows(path, warnings):
+        issue = _row_issue(line, cells, header)
+        if issue:
+            yield issue
+            continue
+        pid = cells[header.index["product_id"]].strip()
+        if not pid:
+            yield SourceIssue(line, "product_id", "is empty; every row needs the id of its product")
+            continue
+        group = open_groups.get(pid)
+        if group is None:
+            group = open_groups[pid] = _Group(pid, line)
+        _add_row(group, header, cells, line)
+        counts[pid] -= 1
+        if counts[pid] == 0:
+            del open_groups[pid]
+            yield group.source()
+    for group in open_groups.values():  # only if the file changed between passes
+        yield group.source()
+
+
+def read_items(path: Path, fmt: str, warnings: list[str], *, grouped: bool = True) -> Iterator[SourceItem]:
+    """The items of a catalog file of format ``fmt``."""
+    if fmt == "json":
+        return read_json(path)
+    if fmt == "jsonl":
+        return read_jsonl(path)
+    if fmt == "csv":
+        return read_csv(path, warnings, grouped=grouped)
+    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
