@@ -349,7 +349,7 @@ def _scene_row(s: SceneRecord) -> dict[str, Any]:
             "position": s.position}
 
 
-def _scene_items(s: SceneRecord) -> list[tuple[str, float, float, str]]:
+def _items_of(s: SceneRecord) -> list[tuple[str, float, float, str]]:
     return [(it.product_id, it.x, it.y, it.note) for it in s.items]
 
 
@@ -384,7 +384,7 @@ def upsert_scenes(conn: Connection, scenes: Iterable[SceneRecord]) -> int:
     for sid, s in latest.items():
         old = existing.get(sid)
         row = _scene_row(s)
-        if old is not None and all(old[k] == v for k, v in row.items()) and items.get(sid, []) == _scene_items(s):
+        if old is not None and all(old[k] == v for k, v in row.items()) and items.get(sid, []) == _items_of(s):
             continue
         row["version"] = (old["version"] + 1) if old is not None else 1
         row["updated_at"] = now
@@ -400,7 +400,7 @@ def upsert_scenes(conn: Connection, scenes: Iterable[SceneRecord]) -> int:
         conn.execute(delete(_scene_items).where(_scene_items.c.scene_id.in_(bindparam("ids", expanding=True))),
                      {"ids": list(chunk)})
     item_rows = [{"scene_id": sid, "position": pos, "product_id": p, "x": x, "y": y, "note": note}
-                 for sid in changed_ids for pos, (p, x, y, note) in enumerate(_scene_items(latest[sid]))]
+                 for sid in changed_ids for pos, (p, x, y, note) in enumerate(_items_of(latest[sid]))]
     if item_rows:
         conn.execute(insert(_scene_items), item_rows)
     return len(changed)
