@@ -80,8 +80,13 @@ def tokenize(text: str) -> list[str]:
         Normalised words; CJK runs become their unigrams and bigrams.
     """
     norm = normalize(text)
+    words = _WORD_RE.findall(norm)
+    if norm.isascii():  # the common case: no CJK to split
+        if len(norm) > MAX_TOKEN_CHARS:
+            return [w[:MAX_TOKEN_CHARS] for w in words]
+        return words
     out: list[str] = []
-    for word in _WORD_RE.findall(norm):
+    for word in words:
         if len(word) > MAX_TOKEN_CHARS:
             word = word[:MAX_TOKEN_CHARS]
         if word.isascii() or not _CJK_CHAR_RE.search(word):

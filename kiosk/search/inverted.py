@@ -1,0 +1,325 @@
+"""The in-memory inverted index: tokens to products, per field.
+
+Products are numbered by *ordinal* in the order a full build sorts them
+(in stock, featured, short names first), so that among equally relevant
+products a lower ordinal is the better one. A product is known everywhere by
+its *doc key*: the ordinal with an out-of-stock bit above it, so that
+in-stock products sort first even after patches, and a stock filter is one
+bit test. Each token maps to one ascending list of doc keys per field. A
+patched product gets a new ordinal at the end and its old key is marked
+dead; dead keys are filtered out at query time until the next full build.
+
+A query *term* expands to the tokens it matches (itself, the tokens it is a
+prefix of, tokens within its typo budget) and becomes a *term map*:
+``{doc key: (code << CODE_SHIFT) + doc key}`` where ``code`` is the term's
+best match in that product, smaller being better::
+
+    code = typos * TYPO_WEIGHT + field * FIELD_WEIGHT + (0 exact | 1 prefix/typo)
+
+Adding the values of a query's terms gives ``(sum of codes << CODE_SHIFT) +
+k * doc key`` for ``k`` terms: one integer per product that sorts by total
+typos, then fields (name before brand before category/tags...), then
+exactness, then the static order, so ranking is a C-level ``nsmallest``.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections import Counter, OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import repeat
+from operator import add as _add
+
+from kiosk.search.fuzzy import DeleteIndex, prefix_edits
+from kiosk.search.loader import CategoryRow, ProductRow
+from kiosk.search.normalize import Term, normalize, tokenize, typo_budget
+
+FIELD_NAME, FIELD_BRAND, FIELD_CATEGORY, FIELD_VARIANT, FIELD_DESCRIPTION = range(5)
+N_FIELDS = 5
+FIELD_WEIGHT = 64
+TYPO_WEIGHT = 4096
+# A query term a product does not contain at all (only when no product
+# contains them all): ranks below any number of typos.
+MISSING_WEIGHT = 1 << 17
+# Doc key layout: ordinal in the low 28 bits, the out-of-stock bit above.
+OUT_OF_STOCK = 1 << 28
+ORDINAL_MASK = OUT_OF_STOCK - 1
+# Codes sit above k * doc key for up to 15 summed terms.
+CODE_SHIFT = 33
+LOW_MASK = (1 << CODE_SHIFT) - 1
+_TERM_CACHE = 512
+# Highest code point, to bound a prefix range in the sorted vocabulary.
+_MAX_CHAR = "\U0010ffff"
+
+
+@dataclass(slots=True)
+class Doc:
+    """The stored fields of an indexed product (what a hit shows)."""
+
+    id: str
+    name: str
+    brand: str
+    sku: str
+    currency: str
+    prices: tuple[int, ...]
+    in_stock: bool
+    featured: bool
+    image_url: str
+    category_id: str | None
+    category_path: str
+
+
+def _static_order(row: ProductRow) -> tuple[bool, bool, int, str]:
+    return (not row.in_stock, not row.featured, len(row.name), row.name.lower())
+
+
+class InvertedIndex:
+    """Postings, vocabulary and typo dictionary over one catalog snapshot."""
+
+    def __init__(self, categories: Iterable[CategoryRow], generation: int) -> None:
+        self.generation = generation
+        self.docs: list[Doc] = []  # by ordinal
+        self.dead: set[int] = set()  # doc keys
+        self.by_id: dict[str, int] = {}  # product id -> doc key
+        self.postings: dict[str, list[list[int] | None]] = {}
+        self.vocab: list[str] = []
+        self.deletes = DeleteIndex()
+        self.alphabet = ""
+        self.categories: dict[str, CategoryRow] = {}
+        self.children: dict[str, list[str]] = {}
+        self.set_categories(categories)
+        self._terms: OrderedDict[Term, dict[int, int]] = OrderedDict()
+        self._cat_docs: dict[str, frozenset[int]] = {}
+        self._empty_order: list[int] | None = None
+
+    # -- building -------------------------------------------------------
+
+    def set_categories(self, categories: Iterable[CategoryRow]) -> None:
+        """Replace the category tree (names are indexed through each product)."""
+        self.categories = {c.id: c for c in categories}
+        self.children = {}
+        for c in self.categories.values():
+            if c.parent_id:
+                self.children.setdefault(c.parent_id, []).append(c.id)
+        self._cat_docs = {}
+
+    def _category_text(self, category_id: str | None) -> str:
+        names: list[str] = []
+        seen: set[str] = set()
+        while category_id and category_id in self.categories and category_id not in seen:
+            seen.add(category_id)
+            cat = self.categories[category_id]
+            names.append(cat.name)
+            category_id = cat.parent_id
+        return " ; ".join(names)
+
+    def add_products(self, rows: Iterable[ProductRow], *, sort: bool = True) -> list[str]:
+        """Index products (new ordinals at the end); returns tokens new to the vocabulary.
+
+        Args:
+            rows: Products to index.
+            sort: Give them ordinals in the static tie-break order (a full build).
+        """
+        rows = sorted(rows, key=_static_order) if sort else list(rows)
+        postings = self.postings
+        new_tokens: list[str] = []
+        # Brands, categories and variant option lists repeat across products.
+        memo: dict[str, frozenset[str]] = {}
+        cat_memo: dict[str | None, str] = {}
+        empty: frozenset[str] = frozenset()
+
+        def shared_tokens(text: str) -> frozenset[str]:
+            toks = memo.get(text)
+            if toks is None:
+                toks = memo[text] = frozenset(tokenize(text)) if text else empty
+            return toks
+
+        for row in rows:
+            ordinal = len(self.docs)
+            key = ordinal | (0 if row.in_stock else OUT_OF_STOCK)
+            cat = self.categories.get(row.category_id or "")
+            self.docs.append(Doc(
+                row.id, row.name, row.brand, row.sku, row.currency, row.prices, row.in_stock,
+                row.featured, row.image_url, row.category_id, cat.path if cat else "",
+            ))
+            self.by_id[row.id] = key
+            cat_text = cat_memo.get(row.category_id)
+            if cat_text is None:
+                cat_text = cat_memo[row.category_id] = self._category_text(row.category_id)
+            seen = set(tokenize(row.name))
+            per_field = [
+                seen,
+                shared_tokens(row.brand),
+                shared_tokens(f"{cat_text} ; {row.tags}" if row.tags else cat_text),
+                shared_tokens(row.variant_text),
+                set(tokenize(row.description)) if row.description else empty,
+            ]
+            for field, toks in enumerate(per_field):
+                if field:
+                    # A token counts in its best (earliest) field only.
+                    toks = toks - seen
+                    if not toks:
+                        continue
+                    seen |= toks
+                for token in toks:
+                    slots = postings.get(token)
+                    if slots is None:
+                        slots = postings[token] = [None, None, None, None, None]
+                        new_tokens.append(token)
+                    lst = slots[field]
+                    if lst is None:
+                        slots[field] = [key]
+                    else:
+                        lst.append(key)
+        return new_tokens
+
+    def finish(self, new_tokens: list[str], *, full: bool) -> None:
+        """Update vocabulary, typo dictionary and alphabet after adding products."""
+        if full:
+            self.vocab = sorted(self.postings)
+        else:
+            for token in new_tokens:
+                insort(self.vocab, token)
+        self.deletes.add_words(new_tokens)
+        letters: Counter[str] = Counter()
+        for token in new_tokens:
+            if token.isalpha():
+                letters.update(token)
+        if not full:
+            letters.update({ch: 1 for ch in self.alphabet})
+        # The 48 most used letters cover every Latin, Greek or Cyrillic
+        # catalog; rarer ones only make prefix typo search slower.
+        self.alphabet = "".join(ch for ch, _ in letters.most_common(48))
+        self.clear_caches()
+
+    def remove(self, product_id: str) -> None:
+        """Forget a product (its doc key stays dead until the next full build)."""
+        key = self.by_id.pop(product_id, None)
+        if key is not None:
+            self.dead.add(key)
+
+    def clear_caches(self) -> None:
+        """Drop derived data after a change."""
+        self._terms.clear()
+        self._cat_docs = {}
+        self._empty_order = None
+
+    @property
+    def live_count(self) -> int:
+        """Number of products searchable now."""
+        return len(self.docs) - len(self.dead)
+
+    def doc(self, key: int) -> Doc:
+        """The stored product of a doc key."""
+        return self.docs[key & ORDINAL_MASK]
+
+    # -- terms ----------------------------------------------------------
+
+    def term_map(self, term: Term) -> dict[int, int]:
+        """``{doc key: (best code << CODE_SHIFT) + doc key}`` of products matching ``term`` (cached)."""
+        cached = self._terms.get(term)
+        if cached is not None:
+            self._terms.move_to_end(term)
+            return cached
+        result = self._build_term_map(term)
+        self._terms[term] = result
+        if len(self._terms) > _TERM_CACHE:
+            self._terms.popitem(last=False)
+        return result
+
+    def _build_term_map(self, term: Term) -> dict[int, int]:
+        groups: dict[int, list[list[int]]] = {}
+        postings = self.postings
+
+        def add(token: str, typos: int, exact: bool) -> None:
+            slots = postings.get(token)
+            if slots is None:
+                return
+            base = typos * TYPO_WEIGHT + (0 if exact else 1)
+            for field, lst in enumerate(slots):
+                if lst:
+                    groups.setdefault(base + field * FIELD_WEIGHT, []).append(lst)
+
+        text = term.text
+        if term.cjk:
+            add(text, 0, True)
+        else:
+            budget = typo_budget(text)
+            if term.prefix:
+                found = self.prefix_range(text)
+                for token in found:
+                    add(token, 0, token == text)
+                if budget:
+                    seen = set(found)
+                    for edit in set(prefix_edits(text, self.alphabet)):
+                        for token in self.prefix_range(edit):
+                            if token not in seen:
+                                seen.add(token)
+                                add(token, 1, False)
+            else:
+                add(text, 0, True)
+            if budget:
+                for word, typos in self.deletes.lookup(text, budget).items():
+                    add(word, typos, False)
+        result: dict[int, int] = {}
+        # Worst codes first so that each product ends with its best one; all
+        # of it runs in C (zip/map over the posting lists).
+        for code in sorted(groups, reverse=True):
+            shifted = repeat(code << CODE_SHIFT)
+            for lst in groups[code]:
+                result.update(zip(lst, map(_add, lst, shifted)))
+        return result
+
+    def prefix_range(self, prefix: str) -> list[str]:
+        """Vocabulary tokens starting with ``prefix`` (sorted)."""
+        vocab = self.vocab
+        lo = bisect_left(vocab, prefix)
+        if lo == len(vocab) or not vocab[lo].startswith(prefix):
+            return []
+        hi = bisect_left(vocab, prefix + _MAX_CHAR, lo)
+        return vocab[lo:hi]
+
+    def doc_frequency(self, token: str) -> int:
+        """How many products contain ``token`` (in any field)."""
+        slots = self.postings.get(token)
+        return sum(len(lst) for lst in slots if lst) if slots else 0
+
+    # -- filters --------------------------------------------------------
+
+    def resolve_category(self, category: str) -> list[str]:
+        """Category ids matching ``category`` (an id, a path or a name, any case)."""
+        if category in self.categories:
+            return [category]
+        folded = normalize(category.strip())
+        by_path = [c.id for c in self.categories.values() if normalize(c.path) == folded]
+        if by_path:
+            return by_path
+        return [c.id for c in self.categories.values() if normalize(c.name) == folded]
+
+    def category_docs(self, category: str) -> frozenset[int]:
+        """Doc keys of live products in ``category`` or any category below it."""
+        cached = self._cat_docs.get(category)
+        if cached is not None:
+            return cached
+        wanted: set[str] = set()
+        stack = self.resolve_category(category)
+        while stack:
+            cid = stack.pop()
+            if cid not in wanted:
+                wanted.add(cid)
+                stack.extend(self.children.get(cid, ()))
+        docs = frozenset(
+            key for key in self.by_id.values() if self.docs[key & ORDINAL_MASK].category_id in wanted
+        )
+        self._cat_docs[category] = docs
+        return docs
+
+    def empty_query_order(self) -> list[int]:
+        """Live doc keys for an empty query: featured first, then the usual tie-break."""
+        if self._empty_order is None:
+            docs = self.docs
+            self._empty_order = sorted(
+                self.by_id.values(), key=lambda k: (not docs[k & ORDINAL_MASK].featured, k)
+            )
+        return self._empty_order
