@@ -55,6 +55,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from kiosk.sync.client import AuthError, CentralClient, SyncError
     from kiosk.sync.events import upload_events
     from kiosk.sync.pull import Progress, record_failure, sync_once
+    from kiosk.sync.scenes import pull_scenes
     from kiosk.sync.staging import SyncBusyError
     from kiosk.sync.worker import missing_image_urls
 
@@ -118,6 +119,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 print(f"  rejected {r.product_id}: {r.field + ': ' if r.field else ''}{r.reason}")
             if len(a.rejected) > 10:
                 print(f"  ... and {len(a.rejected) - 10} more (kiosk sync-status --rejects)")
+        try:
+            sc = pull_scenes(engine, client)
+            if sc.changed or sc.rejected:
+                print(f"scenes: {sc.upserted} updated, {sc.deleted} removed, {len(sc.rejected)} rejected")
+            for sid, why in sc.rejected:
+                print(f"  rejected scene {sid}: {why}")
+        except SyncError as exc:
+            print(f"kiosk sync: scenes not updated: {exc}", file=sys.stderr)
         if not args.no_events:
             try:
                 n = upload_events(engine, client)

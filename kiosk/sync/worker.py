@@ -27,6 +27,7 @@ from kiosk.sync.apply import image_refs  # noqa: F401 - re-exported for callers
 from kiosk.sync.client import CentralClient, SyncError
 from kiosk.sync.events import upload_events
 from kiosk.sync.pull import DEFAULT_PAGE_SIZE, SyncResult, record_failure, sync_once
+from kiosk.sync.scenes import pull_scenes
 from kiosk.sync.staging import SyncBusyError
 from kiosk.sync.status import SyncStatus, read_status
 
@@ -92,7 +93,7 @@ class SyncWorker:
     # -- public API -------------------------------------------------------------------------
 
     def add_listener(self, fn: Listener) -> None:
-        """Call ``fn(status)`` (on the worker thread) after each sync that changed the catalog."""
+        """Call ``fn(status)`` (on the worker thread) after each sync that changed the catalog or scenes."""
         with self._lock:
             self._listeners.append(fn)
 
@@ -176,6 +177,20 @@ class SyncWorker:
         except Exception as exc:  # noqa: BLE001 - the worker must never die
             log.exception("sync crashed")
             self._fail(f"internal error: {exc!r}")
+        scenes_changed = False
+        if ok:
+            try:
+                sc = pull_scenes(self.engine, self.client)
+                scenes_changed = sc.changed
+                if sc.image_urls:
+                    self.downloader.enqueue(sorted(sc.image_urls))
+            except SyncError as exc:
+                ok = False
+                self._fail(f"scenes: {exc}")
+            except Exception as exc:  # noqa: BLE001
+                log.exception("scene pull crashed")
+                ok = False
+                self._fail(f"scenes: internal error: {exc!r}")
         if ok and result is not None:
             now = utcnow()
             changes = {"last_success_at": now, "last_error": "", "cursor": result.cursor}
@@ -198,7 +213,7 @@ class SyncWorker:
         self._refresh_counts_from_db()
         self._set(syncing=False)
         self._polls += 1
-        if ok and result is not None and result.changed:
+        if result is not None and (result.changed or scenes_changed):
             self._notify()
         return ok
 
