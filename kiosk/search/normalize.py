@@ -123,7 +123,7 @@ def query_terms(query: str) -> list[Term]:
 
     The query is cut to :data:`MAX_QUERY_CHARS`, normalised and split like
     indexed text. Only the last word is a prefix, and only when the query
-    does not end with a separator (``"sofa "`` means the word is finished).
+    does not end with whitespace (``"sofa "`` means the word is finished).
     A CJK run of three or more characters becomes its overlapping bigrams,
     which every name containing the run also contains.
 
@@ -140,7 +140,9 @@ def query_terms(query: str) -> list[Term]:
     words = _WORD_RE.findall(norm)
     if not words:
         return []
-    ends_open = bool(norm) and norm.endswith(words[-1])
+    # Only a space finishes the last word; trailing punctuation ("sofa*",
+    # "3-") does not.
+    ends_open = not norm[-1].isspace()
     terms: list[Term] = []
     for i, word in enumerate(words):
         last = i == len(words) - 1
