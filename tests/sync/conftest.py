@@ -245,9 +245,18 @@ def start_proxy(upstream: str) -> FaultProxy:
     return FaultProxy(port, proc)
 
 
-@pytest.fixture
-def proxy(central: Central) -> Iterator[FaultProxy]:
-    """A fault proxy in front of the ``central`` server."""
-    p = start_proxy(central.url)
+@pytest.fixture(scope="session")
+def proxy_server(central_server: CentralServer) -> Iterator[FaultProxy]:
+    """One fault proxy process in front of the shared central server."""
+    p = start_proxy(central_server.url)
     yield p
     p.stop()
+
+
+@pytest.fixture
+def proxy(proxy_server: FaultProxy, central: Central) -> FaultProxy:
+    """The fault proxy with no rules and an empty log, in front of ``central``'s server."""
+    if proxy_server.proc.poll() is not None:
+        raise RuntimeError("the fault proxy died")
+    proxy_server.clear()
+    return proxy_server

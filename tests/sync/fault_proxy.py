@@ -148,7 +148,9 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else None
         conn = http.client.HTTPConnection(STATE.host, STATE.port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP and k.lower() != "host"}
-        headers["Host"] = f"{STATE.host}:{STATE.port}"
+        # Keep the client's Host: the server builds image URLs from it, so
+        # images are fetched through the proxy too.
+        headers["Host"] = self.headers.get("Host") or f"{STATE.host}:{STATE.port}"
         headers["Accept-Encoding"] = "identity"
         conn.request(self.command, self.path, body=body, headers=headers)
         resp = conn.getresponse()
