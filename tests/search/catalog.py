@@ -50,24 +50,25 @@ def _ensure_categories(conn: Connection, path: tuple[str, ...]) -> str | None:
 
 def write_products(conn: Connection, products: Iterable[P]) -> list[str]:
     """Insert or replace products inside the caller's transaction (no update_index)."""
-    ids = []
-    for p in products:
-        ids.append(p.id)
-        conn.execute(delete(Product).where(Product.id == p.id))
-        cat = _ensure_categories(conn, p.category) if p.category else None
-        conn.execute(insert(Product).values(
-            id=p.id, name=p.name, brand=p.brand, description=p.description, category_id=cat,
-            online_url="", platform_product_id="", featured=p.featured,
-        ))
-        if p.tags:
-            conn.execute(insert(ProductTag), [{"product_id": p.id, "tag": t} for t in p.tags])
-        conn.execute(insert(Variant), [
-            {"id": f"{p.id}-{i}", "product_id": p.id, "sku": f"SKU-{p.id}-{i}", "title": title,
-             "options": {"Colour": title} if title else {}, "position": i, "price_minor": price,
-             "compare_at_minor": None, "currency": p.currency, "stock_store": stock,
-             "online_available": True, "aisle": "1", "bay": "A", "platform_variant_id": "", "image_url": ""}
-            for i, (title, price, stock) in enumerate(p.variants)
-        ])
+    products = list(products)
+    ids = [p.id for p in products]
+    conn.execute(delete(Product).where(Product.id.in_(ids)))
+    cats = {p.category: _ensure_categories(conn, p.category) for p in products if p.category}
+    conn.execute(insert(Product), [
+        {"id": p.id, "name": p.name, "brand": p.brand, "description": p.description,
+         "category_id": cats.get(p.category), "online_url": "", "platform_product_id": "", "featured": p.featured}
+        for p in products
+    ])
+    tags = [{"product_id": p.id, "tag": t} for p in products for t in p.tags]
+    if tags:
+        conn.execute(insert(ProductTag), tags)
+    conn.execute(insert(Variant), [
+        {"id": f"{p.id}-{i}", "product_id": p.id, "sku": f"SKU-{p.id}-{i}", "title": title,
+         "options": {"Colour": title} if title else {}, "position": i, "price_minor": price,
+         "compare_at_minor": None, "currency": p.currency, "stock_store": stock,
+         "online_available": True, "aisle": "1", "bay": "A", "platform_variant_id": "", "image_url": ""}
+        for p in products for i, (title, price, stock) in enumerate(p.variants)
+    ])
     return ids
 
 

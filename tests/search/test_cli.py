@@ -38,13 +38,19 @@ def test_stdin_mode_prints_one_json_line_per_query(catalog: Engine, db_path: Pat
     assert answers[6]["results"] == [] and answers[6]["suggestions"][0] == "sofa"
 
 
-def test_single_query_table_and_json(catalog: Engine, db_path: Path) -> None:
-    table = _kiosk("search", "oslo", db=db_path)
-    assert table.returncode == 0, table.stderr
-    assert "Oslo 3-seat sofa" in table.stdout and "€799.00" in table.stdout
-    nothing = _kiosk("search", "zzzz", db=db_path)
-    assert "Nothing found" in nothing.stdout and "Try:" in nothing.stdout
-    as_json = _kiosk("search", "oslo", "--json", "--max-price", "10.00", "--currency", "EUR", db=db_path)
-    assert json.loads(as_json.stdout)["results"] == []
-    bad = _kiosk("search", "oslo", "--min-price", "ten", db=db_path)
-    assert bad.returncode == 2 and "not a price" in bad.stderr and "Traceback" not in bad.stderr
+def test_single_query_table_and_json(catalog: Engine, db_path: Path, capsys) -> None:  # noqa: ANN001
+    from kiosk.cli.main import main
+
+    assert main(["search", "oslo", "--db", str(db_path)]) == 0
+    table = capsys.readouterr().out
+    assert "Oslo 3-seat sofa" in table and "€799.00" in table
+    main(["search", "zzzz", "--db", str(db_path)])
+    nothing = capsys.readouterr().out
+    assert "Nothing found" in nothing and "Try:" in nothing
+    main(["search", "oslo", "--json", "--max-price", "900.00", "--currency", "EUR", "--db", str(db_path)])
+    answer = json.loads(capsys.readouterr().out)
+    assert [r["price"] for r in answer["results"]] == ["799.00"]
+    main(["search", "oslo", "--json", "--max-price", "10.00", "--currency", "EUR", "--db", str(db_path)])
+    assert json.loads(capsys.readouterr().out)["results"] == []
+    assert main(["search", "oslo", "--min-price", "ten", "--db", str(db_path)]) == 2
+    assert "not a price" in capsys.readouterr().err
