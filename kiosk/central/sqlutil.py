@@ -35,8 +35,11 @@ def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) ->
     if not rows:
         return 0
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    key = list(table.primary_key.columns)[0]
     total = 0
     for batch in chunks(rows):
-        res = conn.execute(dialect.insert(table).on_conflict_do_nothing(), batch)
-        total += max(res.rowcount, 0)
+        # RETURNING rather than rowcount: drivers disagree on rowcount after
+        # executemany (psycopg 3 reports only the last statement's).
+        stmt = dialect.insert(table).on_conflict_do_nothing().returning(key)
+        total += len(conn.execute(stmt, batch).all())
     return total
