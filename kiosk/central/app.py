@@ -13,8 +13,9 @@ import json
 import re
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, Header, Path, Query, Request, Response
+from fastapi import Body, Depends, FastAPI, Header, Path, Query, Request, Response, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, func, select
 
 from kiosk import __version__
@@ -74,9 +75,15 @@ def _engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def _principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+# Documents the scheme in OpenAPI; the header itself is parsed by
+# ``authenticate`` so that every failure gets the service's error shape.
+_bearer = HTTPBearer(auto_error=False, description="A store token (`kst_...`) or an admin token (`kad_...`).")
+
+
+def _principal(request: Request,
+               _scheme: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None) -> Principal:
     with _engine(request).connect() as conn:
-        return authenticate(conn, authorization)
+        return authenticate(conn, request.headers.get("authorization"))
 
 
 Auth = Annotated[Principal, Depends(_principal)]
@@ -103,13 +110,17 @@ def _scene_body(obj: Any, store: str) -> dict[str, Any]:
         raise ApiError(422, "invalid_scene", str(exc)) from exc
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, engine: Engine | None = None, *,
+               include_landing: bool = True) -> FastAPI:
     """Build the central service app.
 
     Args:
         settings: Service settings (default: from the environment).
         engine: An engine to use instead of opening ``settings.db_url``
             (the schema must already be migrated).
+        include_landing: Mount the handoff landing page (``/h/{code}``) if
+            kiosk/central/landing.py exists. docs/openapi.json is exported
+            without it: it documents the REST contract under /v1.
     """
     settings = settings or Settings.from_env()
     app = FastAPI(
@@ -374,7 +385,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                              deleted=report.deleted, unchanged=report.unchanged,
                              scenes_changed=report.scenes_changed, head=report.head)
 
-    _include_landing(app)
+    if include_landing:
+        _include_landing(app)
     return app
 
 

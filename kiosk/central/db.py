@@ -61,7 +61,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
             Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(u, pool_size=pool_size, max_overflow=2 * pool_size)
+            engine = create_engine(u, pool_size=pool_size, max_overflow=2 * pool_size)
+        else:
+            engine = create_engine(u)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

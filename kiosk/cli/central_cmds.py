@@ -8,6 +8,7 @@
     kiosk central set-price SKU PRICE [--store S | --chain C] [--compare-at PRICE]
     kiosk central set-override SKU --store S [--price P] [--stock N] [--aisle A] [--bay B] [--clear FIELD]
     kiosk central store create S [--chain C] [--name NAME]
+    kiosk central openapi [--out docs/openapi.json]
 
 ``--db`` takes a SQLAlchemy URL (``postgresql://user@host/db``) or a SQLite
 file path; the default is ``$KIOSK_CENTRAL_DB``, else ``central.sqlite3`` in
@@ -189,6 +190,26 @@ def _store_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def openapi_text() -> str:
+    """The service's OpenAPI document as written to docs/openapi.json."""
+    import json
+
+    from kiosk.central.app import create_app
+
+    app = create_app(Settings(db_url="sqlite://"), include_landing=False)
+    return json.dumps(app.openapi(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    text = openapi_text()
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _add_db(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", default=None,
                    help="database URL or SQLite path (default: $KIOSK_CENTRAL_DB or central.sqlite3 in the data dir)")
@@ -263,6 +284,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help="drop an override field (back to the chain's value); repeatable")
     _add_db(p)
     p.set_defaults(func=_set_override)
+
+    p = sub.add_parser("openapi", help="print (or write) the OpenAPI document of the service")
+    p.add_argument("--out", type=Path, help="write to this file (docs/openapi.json)")
+    p.set_defaults(func=_openapi)
 
     store = sub.add_parser("store", help="manage stores")
     ssub = store.add_subparsers(dest="store_command", metavar="ACTION")
