@@ -1025,7 +1025,7 @@ class Generated:
 
 # Aisles by department, then by subcategory in order of first appearance:
 # the store map is laid out by department so neighbours share an aisle range.
-AISLE_START = {F: 1, DEC: 10, K: 16, T: 22, G: 28}
+AISLE_START = {F: 1, DEC: 10, K: 16, T: 22, G: 30}
 
 
 def price_str(euros: float) -> str:
@@ -1398,7 +1398,7 @@ def _gradient(size: tuple[int, int], top: RGB, bottom: RGB) -> Image.Image:
 def backdrop(kind: str, size: tuple[int, int]) -> Image.Image:
     """The room (or garden) behind a scene's products."""
     w, h = size
-    walls = {"living": (226, 214, 198), "dining": (236, 232, 224), "office": (206, 218, 212),
+    walls = {"living": (200, 212, 208), "dining": (236, 232, 224), "office": (206, 218, 212),
              "bedroom": (222, 206, 204), "kitchen": (236, 230, 214)}
     if kind in walls:
         wall = walls[kind]
@@ -1533,6 +1533,12 @@ def hotspot_on(sprite: Image.Image, x0: int, y0: int, w: int, h: int) -> tuple[f
     return round(fx, 4), round(fy, 4)
 
 
+def presence(kind: Kind) -> float:
+    """How much room a kind takes in a scene (real height x width; rugs count less)."""
+    area = kind.height_cm * kind.height_cm * kind.aspect
+    return 150.0 * 150.0 if kind.flat else area
+
+
 def first_colour(product: dict[str, Any]) -> str:
     colour = product["variants"][0]["options"].get("Colour")
     if colour:
@@ -1590,7 +1596,11 @@ def generate(out: Path, seed: int = SEED) -> dict[str, Any]:
         hero.save(scene_dir / f"{spec.id}.jpg", quality=84, optimize=True, progressive=True)
         items = []
         seen: set[str] = set()
-        for (place, product, _kind, _style), (x, y) in zip(picks, hotspots):
+        # The scene's product list reads best from the anchor piece (the one
+        # with a note) down to the small accessories; drawing order is back
+        # to front, which is not the order a customer wants.
+        placed = sorted(zip(picks, hotspots), key=lambda ph: (not ph[0][0].note, -presence(ph[0][2])))
+        for (place, product, _kind, _style), (x, y) in placed:
             if product["id"] in seen:  # the second chair of a pair needs no second hotspot
                 continue
             seen.add(product["id"])
