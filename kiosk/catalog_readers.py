@@ -312,9 +312,9 @@ def read_json(path: Path) -> Iterator[SourceItem]:
                 raise FileProblem(line, "json", "expected a key in quotes")
             walker.expect(":", "':' after a key")
             if key in ("products", "scenes"):
-                if not meta.get("format"):
-                    # "format" must come first so that we know what we read
-                    # before importing anything; every writer puts it first.
+                if not seen_lists:
+                    # "format" and "version" must come before the lists so
+                    # that we know what we read before importing anything.
                     _check_header(meta, line)
                 seen_lists = True
                 for obj, oline in walker.items():

@@ -226,6 +226,8 @@ def _int(obj: dict[str, Any], key: str, base: str, *, default: int, minimum: int
     value = obj.get(key, default)
     if value is None:
         return default
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON has one number type: 4.0 is the whole number 4
     if isinstance(value, bool) or not isinstance(value, int):
         raise RecordError(_join(base, key), f"must be a whole number, got {_type_name(value)}")
     if value < minimum:
