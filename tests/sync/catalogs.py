@@ -8,7 +8,8 @@ from typing import Any
 
 from kiosk.barcodes import with_check_digit
 
-DEMO_IMAGES = ["asset:demo/images/sofa-0-mustard.png", "asset:demo/images/armchair-0-navy.png"]
+DEMO_IMAGES = ["asset:demo/images/sofa-0-mustard.png", "asset:demo/images/armchair-0-navy.png",
+               "asset:demo/images/plate-1-blush.png", "asset:demo/images/plate-1-navy.png"]
 
 
 def product(i: int, *, variants: int = 3, price: int = 100, version: int = 1, images: bool = False) -> dict[str, Any]:
@@ -21,7 +22,7 @@ def product(i: int, *, variants: int = 3, price: int = 100, version: int = 1, im
         "description": f"Product {i}, version {version}.",
         "category": ["Furniture", ["Sofas", "Chairs", "Tables"][i % 3]],
         "tags": ["living room"] if i % 2 else ["dining"],
-        "images": [DEMO_IMAGES[i % 2]] if images else [],
+        "images": [DEMO_IMAGES[i % len(DEMO_IMAGES)]] if images else [],
         "online_url": f"https://shop.example/products/{pid.lower()}",
         "platform_product_id": "",
         "featured": i % 10 == 0,
