@@ -32,6 +32,8 @@ _si = SceneItem.__table__
 GENERIC_TAGS = frozenset({"sale", "online only", "new", "bestseller", "featured", "clearance"})
 #: In the fallback, at most this many products of one category before others get a turn.
 PER_CATEGORY = 2
+#: Why a featured product fills a row nothing else could fill.
+POPULAR_REASON = "Popular in our store"
 #: Fallback candidates considered (the best by shared tags), to bound the work on big catalogs.
 CANDIDATES = 400
 
@@ -169,7 +171,8 @@ def complete_the_look(engine: Engine, product_id: str, limit: int = 8, *, store_
     Returns:
         First the products sharing an active scene with this one (most
         shared scenes first, then those in stock here, then scene and
-        hotspot order), then products sharing its tags and department. Never
+        hotspot order), then products sharing its tags and department, then
+        (for a product with no neighbours at all) featured products. Never
         the product itself; empty for an unknown product.
     """
     if limit <= 0:
@@ -183,7 +186,19 @@ def complete_the_look(engine: Engine, product_id: str, limit: int = 8, *, store_
         if len(recs) < limit:
             taken = {r.product.product_id for r in recs} | {product_id}
             recs += _fallback(conn, product_id, me.name, me.category_id, taken, limit - len(recs))
+        if len(recs) < limit:
+            taken = {r.product.product_id for r in recs} | {product_id}
+            recs += _popular(conn, taken, limit - len(recs))
     return recs[:limit]
 
 
-__all__ = ["Recommendation", "complete_the_look"]
+def _popular(conn: Connection, exclude: set[str], want: int) -> list[Recommendation]:
+    """Last resort for a product with no neighbours at all: the store's featured products."""
+    ids = [pid for pid in conn.execute(select(_p.c.id).where(_p.c.featured.is_(True)).order_by(_p.c.id)
+                                       .limit(want + len(exclude))).scalars() if pid not in exclude]
+    products = summary_map(conn, ids)
+    ranked = sorted(products.values(), key=lambda s: (not s.in_stock, s.product_id))[:want]
+    return [Recommendation(s, POPULAR_REASON) for s in ranked]
+
+
+__all__ = ["POPULAR_REASON", "Recommendation", "complete_the_look"]
