@@ -163,7 +163,9 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
     store = args.store or cfg.store.store_id
     engine = open_db(cfg.db)
     try:
+        # A kiosk synced by hand (kiosk sync --url) counts as syncing too.
         st = read_status(engine, store, cfg.sync.stale_after_hours, configured=bool(cfg.sync.url))
+        st.configured = st.configured or st.last_attempt_at is not None
         rejects = list_rejects(engine, store) if args.rejects else []
     finally:
         engine.dispose()
@@ -175,7 +177,9 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2, sort_keys=True))
         return 0
     print(f"store:         {st.store_id}")
-    print(f"central:       {cfg.sync.url or '(not configured: standalone)'}")
+    central = cfg.sync.url or ("(not in the config; synced with kiosk sync --url)" if st.configured
+                               else "(not configured: standalone)")
+    print(f"central:       {central}")
     print(f"last success:  {st.last_success_at.isoformat() if st.last_success_at else 'never'} "
           f"({_fmt_age(st.staleness_hours)})")
     if st.stale:
