@@ -158,11 +158,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         principal.require_store(store)
         with read_tx(_engine(request)) as conn:
             info = store_info(conn, store)
-            etag = feed.feed_etag(info, since, limit)
-            headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-            if feed.etag_matches(if_none_match, etag):
-                return Response(status_code=304, headers=headers)
-            body = feed.read_page(conn, info, since, limit, public_base(request))
+            unchanged = feed.not_modified_etag(conn, info, since, limit, if_none_match)
+            if unchanged is not None:
+                return Response(status_code=304, headers={"ETag": unchanged, "Cache-Control": "private, no-cache"})
+            body, more = feed.read_page(conn, info, since, limit, public_base(request))
+        etag = feed.page_etag(info, since, limit) if more else feed.head_etag(info)
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
         return Response(body, media_type="application/json", headers=headers)
 
     @app.get("/v1/stores/{store}/products/{product_id}", tags=["feed"], responses=ERRORS,

@@ -25,9 +25,52 @@ DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
 
 
-def feed_etag(info: StoreInfo, since: int, limit: int) -> str:
-    """The ETag of a feed response: it changes exactly when the page's content can."""
+def head_etag(info: StoreInfo) -> str:
+    """The ETag of a last page (``more`` false): the feed's state, ``"<epoch>.<head>"``.
+
+    A client that sends it back with ``since=<next>`` of that page is caught
+    up; while the head does not move, the answer is 304.
+    """
+    return f'"{info.epoch}.{info.head}"'
+
+
+def page_etag(info: StoreInfo, since: int, limit: int) -> str:
+    """The ETag of a page with more after it: also names the cursor and limit."""
     return f'"{info.epoch}.{info.head}.{since}.{limit}"'
+
+
+def _is_last_page(conn: Connection, info: StoreInfo, since: int, limit: int) -> bool:
+    beyond = conn.execute(
+        select(Change.seq)
+        .where(Change.chain_id == info.chain_id, Change.store_id.in_((CHAIN_LEVEL, info.store_id)),
+               Change.seq > since)
+        .order_by(Change.seq).offset(limit).limit(1)
+    ).first()
+    return beyond is None
+
+
+def not_modified_etag(conn: Connection, info: StoreInfo, since: int, limit: int,
+                      if_none_match: str | None) -> str | None:
+    """The ETag to answer 304 with, or ``None`` when the page must be sent.
+
+    Args:
+        conn: The request's read transaction.
+        info: The store and its head (read in the request's snapshot).
+        since: The requested cursor.
+        limit: The requested page size.
+        if_none_match: The request's ``If-None-Match`` header.
+    """
+    if not if_none_match:
+        return None
+    if etag_matches(if_none_match, head_etag(info)) and since <= info.head:
+        # The caught-up poll (since == head) needs no query. A repeated
+        # request for an older cursor is unchanged if it still is a last page.
+        if since == info.head or _is_last_page(conn, info, since, limit):
+            return head_etag(info)
+    page = page_etag(info, since, limit)
+    if etag_matches(if_none_match, page):
+        return page
+    return None
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
@@ -65,7 +108,7 @@ def apply_overrides(record: dict[str, Any], overrides: list[Any]) -> dict[str, A
     return record
 
 
-def read_page(conn: Connection, info: StoreInfo, since: int, limit: int, base_url: str) -> str:
+def read_page(conn: Connection, info: StoreInfo, since: int, limit: int, base_url: str) -> tuple[str, bool]:
     """The JSON body of one feed page.
 
     Args:
@@ -77,7 +120,7 @@ def read_page(conn: Connection, info: StoreInfo, since: int, limit: int, base_ur
 
     Returns:
         ``{"changes": [...], "next": cursor, "more": bool, "checkpoint": head}``
-        as JSON text.
+        as JSON text, and ``more``.
 
     Raises:
         ApiError: 410 ``cursor_invalid`` for a cursor beyond the feed's head
@@ -120,7 +163,7 @@ def read_page(conn: Connection, info: StoreInfo, since: int, limit: int, base_ur
             parts.append(f'{{"seq":{r.seq},"op":"delete","product_id":{pid},"product":null}}')
     nxt = rows[-1].seq if more else info.head
     return (f'{{"changes":[{",".join(parts)}],"next":{nxt},"more":{"true" if more else "false"},'
-            f'"checkpoint":{info.head}}}')
+            f'"checkpoint":{info.head}}}'), more
 
 
 def product_for_store(conn: Connection, info: StoreInfo, product_id: str, base_url: str) -> str | None:

@@ -56,14 +56,17 @@ def test_feed_pages_by_cursor_and_answers_304_when_nothing_changed(central: Cent
         seqs = [ch["seq"] for ch in b1["changes"] + b2["changes"] + b3["changes"]]
         assert seqs == sorted(seqs) and len(set(seqs)) == 7
 
-        # Caught up: the same poll again is a 304 with no body.
+        # Caught up: the last page's ETag sent with its `next` gets a 304 with no body.
         cursor = b3["next"]
-        r = c.get(f"/v1/stores/{store}/changes", params={"since": cursor})
-        etag = r.headers["ETag"]
-        assert r.json()["changes"] == []
+        etag = c.get(f"/v1/stores/{store}/changes", params={"since": b2["next"], "limit": 3}).headers["ETag"]
         r304 = c.get(f"/v1/stores/{store}/changes", params={"since": cursor}, headers={"If-None-Match": etag})
         assert r304.status_code == 304 and r304.content == b""
         assert r304.headers["ETag"] == etag
+        empty = c.get(f"/v1/stores/{store}/changes", params={"since": cursor})
+        assert empty.json()["changes"] == [] and empty.headers["ETag"] == etag
+        # A page that has more after it has its own ETag: not a 304 for the caught-up state.
+        assert c.get(f"/v1/stores/{store}/changes", params={"since": 0, "limit": 3},
+                     headers={"If-None-Match": etag}).status_code == 200
 
         # One product changes centrally: the next poll brings exactly that one.
         central.publish(chain, [product("P3", "99.00")], full=False)
