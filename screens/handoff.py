@@ -146,7 +146,8 @@ class HandoffScreen(KioskScreen):
         lines = list(app.cart.lines)
         self._lines = lines
         self._show_summary(lines)
-        self._start_countdown()
+        self._stop_countdown()
+        self.remaining = self.countdown_s
         if not lines:
             self._fail("Your cart is empty. Add something first, then come back here.")
             return
@@ -164,7 +165,7 @@ class HandoffScreen(KioskScreen):
     def on_pre_enter(self, *args: Any) -> None:
         # Back from the help overlay or another screen: the code is still
         # valid, so show it again with a fresh countdown rather than a new code.
-        if not self.counting and self.state != "idle":
+        if not self.counting and self.state in ("ready", "error"):
             self._start_countdown()
 
     def on_leave(self, *args: Any) -> None:
@@ -240,6 +241,8 @@ class HandoffScreen(KioskScreen):
                               for ln in plan.missing)
             self.missing_text = f"Not available online, so not in your phone's cart: {names}. Ask us in store."
         self.state = "ready"
+        # The customer's time starts when the code is there to scan.
+        self._start_countdown()
 
     def _on_error(self, exc: BaseException) -> None:
         if isinstance(exc, HandoffError):
@@ -252,6 +255,7 @@ class HandoffScreen(KioskScreen):
         self.error_text = text
         self.matrix = None
         self.state = "error"
+        self._start_countdown()
 
     def _start_countdown(self) -> None:
         self._stop_countdown()
