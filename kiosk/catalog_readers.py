@@ -359,6 +359,21 @@ class _Header:
     columns: list[str]  # normalised column name per cell position
     index: dict[str, int]
     options: list[tuple[str, int]]  # (option name, cell position)
+    product_cols: list[tuple[str, int]] = field(default_factory=list)
+    # (record key, cell position) of the variant's plain text fields.
+    variant_text: list[tuple[str, int]] = field(default_factory=list)
+    pos: dict[str, int] = field(default_factory=dict)  # column -> position, -1 when absent
+
+    def prepare(self) -> None:
+        """Precompute cell positions: the row loop runs 200,000 times."""
+        idx = self.index
+        self.product_cols = [(c, idx[c]) for c in CSV_PRODUCT_COLUMNS if c in idx]
+        self.variant_text = [(key, idx[col]) for col, key in (
+            ("sku", "sku"), ("price", "price"), ("currency", "currency"), ("variant_title", "title"),
+            ("aisle", "aisle"), ("bay", "bay"), ("platform_variant_id", "platform_variant_id"),
+            ("variant_image", "image")) if col in idx]
+        self.pos = {c: idx.get(c, -1) for c in ("product_id", "variant_id", "compare_at_price", "barcode", "stock",
+                                                 "online_available", "image_url", "tags")}
 
 
 def _parse_header(cells: list[str], line: int) -> tuple[_Header, list[str]]:
@@ -391,19 +406,22 @@ def _parse_header(cells: list[str], line: int) -> tuple[_Header, list[str]]:
                           f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; the first line must "
                           f"name the columns (at least {', '.join(CSV_REQUIRED)})")
     warnings = [f"column {u!r} is not a catalog column and was ignored" for u in unknown]
-    return _Header(columns, index, options), warnings
+    header = _Header(columns, index, options)
+    header.prepare()
+    return header, warnings
 
 
 class _Group:
     """The rows of one CSV product being assembled into a product object."""
 
-    __slots__ = ("pid", "line", "product", "variants", "variant_lines", "field_lines", "images", "tags",
+    __slots__ = ("pid", "line", "product", "raw", "variants", "variant_lines", "field_lines", "images", "tags",
                  "row_errors")
 
     def __init__(self, pid: str, line: int) -> None:
         self.pid = pid
         self.line = line
         self.product: dict[str, Any] = {"id": pid}
+        self.raw: dict[str, str] = {}  # product-level column -> its text as first given
         self.variants: list[dict[str, Any]] = []
         self.variant_lines: list[int] = []
         self.field_lines: dict[str, int] = {}
@@ -420,6 +438,9 @@ class _Group:
 
 
 def _split_list(text: str) -> list[str]:
+    if LIST_SEPARATOR not in text:
+        text = text.strip()
+        return [text] if text else []
     return [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
 
 
@@ -429,7 +450,7 @@ def _csv_bool(text: str, column: str) -> bool:
         return True
     if low in _FALSE:
         return False
-    raise ValueError(f"{column}: {text!r} is not true/false (use true, false, yes, no, 1 or 0)")
+    raise _RowError(column, f"{text!r} is not true/false (use true, false, yes, no, 1 or 0)")
 
 
 class _RowError(ValueError):
@@ -439,81 +460,83 @@ class _RowError(ValueError):
         self.message = message
 
 
+def _product_value(col: str, raw: str) -> Any:
+    if col == "category":
+        return [level.strip() for level in raw.split(">")]
+    if col == "featured":
+        return _csv_bool(raw, col)
+    return raw
+
+
 def _add_row(group: _Group, header: _Header, cells: list[str], line: int) -> None:
     """Fold one CSV row into its product; a bad row is recorded and left out."""
-    idx = header.index
-
-    def cell(name: str) -> str:
-        pos = idx.get(name)
-        return cells[pos] if pos is not None and pos < len(cells) else ""
-
+    pos = header.pos
     try:
         # Product-level columns: blank means "same as above"; a different
         # value on a later row of the same product is a mistake to report.
-        staged: dict[str, Any] = {}
-        for col in CSV_PRODUCT_COLUMNS:
-            if col not in idx:
+        staged: list[tuple[str, str, Any]] = []
+        for col, at in header.product_cols:
+            raw = cells[at]
+            if not raw or raw.isspace():
                 continue
-            raw = cell(col)
-            if not raw.strip():
+            first = group.raw.get(col)
+            if first == raw:
                 continue
-            if col == "category":
-                value: Any = [level.strip() for level in raw.split(">")]
-            elif col == "featured":
-                try:
-                    value = _csv_bool(raw, col)
-                except ValueError as exc:
-                    raise _RowError(col, str(exc).split(": ", 1)[1]) from None
-            else:
-                value = raw
-            key = col
-            if key in group.product:
-                if group.product[key] != value:
-                    first = group.field_lines.get(col, group.line)
-                    raise _RowError(col, f"{raw!r} differs from line {first} for the same product_id "
-                                         f"{group.pid!r} (leave it blank on later rows)")
-            else:
-                staged[key] = value
-        variant: dict[str, Any] = {"sku": cell("sku"), "price": cell("price"), "currency": cell("currency")}
-        vid = cell("variant_id").strip()
-        if vid:
-            variant["id"] = vid
-        for col, key in (("variant_title", "title"), ("aisle", "aisle"), ("bay", "bay"),
-                         ("platform_variant_id", "platform_variant_id"), ("variant_image", "image")):
-            if col in idx:
-                variant[key] = cell(col)
-        compare = cell("compare_at_price").strip()
-        variant["compare_at_price"] = compare or None
-        codes = cell("barcode").strip()
-        variant["barcodes"] = [c for c in _BARCODE_SPLIT_RE.split(codes) if c] if codes else []
-        stock = cell("stock").strip()
+            value = _product_value(col, raw)
+            if first is not None and group.product[col] != value:
+                raise _RowError(col, f"{raw!r} differs from line {group.field_lines.get(col, group.line)} for the "
+                                     f"same product_id {group.pid!r} (leave it blank on later rows)")
+            if first is None:
+                staged.append((col, raw, value))
+        variant: dict[str, Any] = {key: cells[at] for key, at in header.variant_text}
+        at = pos["variant_id"]
+        if at >= 0:
+            vid = cells[at].strip()
+            if vid:
+                variant["id"] = vid
+        at = pos["compare_at_price"]
+        variant["compare_at_price"] = (cells[at].strip() or None) if at >= 0 else None
+        at = pos["barcode"]
+        codes = cells[at].strip() if at >= 0 else ""
+        if codes.isdigit():
+            variant["barcodes"] = [codes]
+        else:
+            variant["barcodes"] = [c for c in _BARCODE_SPLIT_RE.split(codes) if c] if codes else []
+        at = pos["stock"]
+        stock = cells[at].strip() if at >= 0 else ""
         if stock:
-            if not re.fullmatch(r"-?[0-9]+", stock):
+            if stock.isdigit() and stock.isascii():
+                variant["stock"] = int(stock)
+            elif re.fullmatch(r"-[0-9]+", stock):
+                variant["stock"] = int(stock)  # parse_product says why negative stock is refused
+            else:
                 raise _RowError("stock", f"{stock!r} is not a whole number")
-            variant["stock"] = int(stock)
-        if "online_available" in idx:
-            try:
-                variant["online_available"] = _csv_bool(cell("online_available"), "online_available")
-            except ValueError as exc:
-                raise _RowError("online_available", str(exc).split(": ", 1)[1]) from None
+        at = pos["online_available"]
+        if at >= 0:
+            variant["online_available"] = _csv_bool(cells[at], "online_available")
         options = {}
-        for name, pos in header.options:
-            value = cells[pos] if pos < len(cells) else ""
-            if value.strip():
+        for name, at in header.options:
+            value = cells[at]
+            if value and not value.isspace():
                 options[name] = value
         variant["options"] = options
     except _RowError as exc:
         group.row_errors.append((line, exc.column, exc.message))
         return
-    for key, value in staged.items():
-        group.product[key] = value
-        group.field_lines[key] = line
-    for ref in _split_list(cell("image_url")):
-        if ref not in group.images:
-            group.images.append(ref)
-    for tag in _split_list(cell("tags")):
-        if tag not in group.tags:
-            group.tags.append(tag)
+    for col, raw, value in staged:
+        group.raw[col] = raw
+        group.product[col] = value
+        group.field_lines[col] = line
+    at = pos["image_url"]
+    if at >= 0 and cells[at]:
+        for ref in _split_list(cells[at]):
+            if ref not in group.images:
+                group.images.append(ref)
+    at = pos["tags"]
+    if at >= 0 and cells[at]:
+        for tag in _split_list(cells[at]):
+            if tag not in group.tags:
+                group.tags.append(tag)
     group.variants.append(variant)
     group.variant_lines.append(line)
 
@@ -547,9 +570,12 @@ def _csv_rows(path: Path, warnings: list[str]) -> Iterator[tuple[int, _Header, l
                 prev = reader.line_num
                 if not any(c.strip() for c in cells):
                     continue
-                if len(cells) > width and any(c.strip() for c in cells[width:]):
-                    yield line, header, [*cells[:width], f"\0extra:{len(cells)}"]
+                n = len(cells)
+                if n > width and any(c.strip() for c in cells[width:]):
+                    yield line, header, [*cells[:width - 1], f"\0extra:{n}"]
                     continue
+                if n < width:  # spreadsheets drop trailing empty cells
+                    cells.extend([""] * (width - n))
                 yield line, header, cells
     except UnicodeDecodeError:
         raise _bad_encoding(path) from None

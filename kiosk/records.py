@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from kiosk.barcodes import BarcodeError, validate_barcode
+from kiosk.barcodes import BarcodeError, check_digit, validate_barcode
 from kiosk.money import MoneyError, check_currency, parse_decimal, to_decimal
 
 FORMAT_NAME = "kiosk-catalog"
@@ -59,6 +59,8 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Multi-line text (descriptions) may keep tabs and newlines.
 _CONTROL_MULTILINE_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES_RE = re.compile(r"\s+")
+# The common shape of a URL, accepted without urlsplit (which accepts it too).
+_PLAIN_URL_RE = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#]\S*)?\Z")
 
 
 class RecordError(ValueError):
@@ -266,6 +268,8 @@ def check_image_ref(ref: str, path: str) -> str:
 
 def check_url(url: str, path: str, *, what: str = "link") -> str:
     """Check an absolute http(s) URL with a host; returns it unchanged."""
+    if _PLAIN_URL_RE.match(url):
+        return url
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -350,6 +354,127 @@ def _currency_error(currency: str) -> str | None:
 
 def parse_variant(obj: Any, path: str = "variant") -> VariantRecord:
     """Validate one variant object (see :func:`parse_product`)."""
+    if type(obj) is dict:
+        rec = _fast_variant(obj)
+        if rec is not None:
+            return rec
+    return _parse_variant_checked(obj, path)
+
+
+# Prices and currencies repeat across a catalog; remember the parsed ones.
+_PRICE_CACHE: dict[tuple[str, str], int] = {}
+_PRICE_CACHE_MAX = 100_000
+_GOOD_CURRENCIES: set[str] = set()
+
+
+def _cached_price(text: str, currency: str) -> int | None:
+    key = (text, currency)
+    minor = _PRICE_CACHE.get(key)
+    if minor is None:
+        try:
+            minor = parse_decimal(text, currency)
+        except MoneyError:
+            return None
+        if len(_PRICE_CACHE) >= _PRICE_CACHE_MAX:
+            _PRICE_CACHE.clear()
+        _PRICE_CACHE[key] = minor
+    return minor
+
+
+def _fast_variant(obj: dict[str, Any]) -> VariantRecord | None:
+    """The usual, clean variant, checked without a function call per field.
+
+    Returns ``None`` whenever anything needs a closer look (cleanup, an
+    error, an unusual type); :func:`_parse_variant_checked` then decides
+    and words the error. The two must accept the same input with the same
+    result: the catalog tests compare them on generated variants.
+    """
+    g = obj.get
+    sku = g("sku")
+    vid = g("id")
+    if vid is None or vid == "":
+        vid = sku
+    title = g("title", "")
+    aisle = g("aisle", "")
+    bay = g("bay", "")
+    pvid = g("platform_variant_id", "")
+    if not (type(sku) is str and type(vid) is str and type(title) is str and type(aisle) is str
+            and type(bay) is str and type(pvid) is str):
+        return None
+    plain = sku + vid + aisle + bay + pvid
+    if (not sku or len(sku) > MAX_ID or len(vid) > MAX_ID or len(title) > MAX_TITLE or len(aisle) > MAX_LOCATION
+            or len(bay) > MAX_LOCATION or len(pvid) > MAX_ID or " " in plain
+            or not (plain + title).isprintable()
+            or title[:1] == " " or title[-1:] == " " or "  " in title):
+        return None
+    image = g("image")
+    if image is not None and image != "":
+        return None
+    currency = g("currency")
+    if type(currency) is not str:
+        return None
+    if currency not in _GOOD_CURRENCIES:
+        if _currency_error(currency) is not None:
+            return None
+        _GOOD_CURRENCIES.add(currency)
+    price = g("price")
+    if type(price) is not str:
+        return None
+    price_minor = _cached_price(price, currency)
+    if price_minor is None:
+        return None
+    compare = g("compare_at_price")
+    compare_minor = None
+    if compare is not None:
+        if type(compare) is not str:
+            return None
+        compare_minor = _cached_price(compare, currency)
+        if compare_minor is None or compare_minor < price_minor:
+            return None
+    options = g("options")
+    opts: dict[str, str] = {}
+    if options is not None:
+        if type(options) is not dict or len(options) > MAX_OPTIONS:
+            return None
+        for name, value in options.items():
+            if not (type(name) is str and type(value) is str and name and value and len(name) <= MAX_OPTION_NAME
+                    and len(value) <= MAX_OPTION_VALUE and (name + value).isprintable()
+                    and name[0] != " " and name[-1] != " " and value[0] != " " and value[-1] != " "
+                    and "  " not in name and "  " not in value):
+                return None
+            opts[name] = value
+    codes = g("barcodes")
+    normal: list[str] = []
+    if codes is not None:
+        if type(codes) is not list or len(codes) > MAX_BARCODES:
+            return None
+        for code in codes:
+            if type(code) is not str or not code.isdigit() or not code.isascii():
+                return None
+            n = len(code)
+            if n == 12:
+                code = "0" + code
+            elif n != 13 and n != 8:
+                return None
+            if check_digit(code[:-1]) != ord(code[-1]) - 48 or code in normal:
+                return None
+            normal.append(code)
+    stock = g("stock")
+    if stock is None:
+        stock = 0
+    elif type(stock) is not int or stock < 0 or stock > MAX_STOCK:
+        return None
+    online = g("online_available")
+    if online is None:
+        online = False
+    elif type(online) is not bool:
+        return None
+    return VariantRecord(vid, sku, price_minor, currency, title, opts, compare_minor, normal, stock, online,
+                         aisle, bay, pvid, "")
+
+
+def _parse_variant_checked(obj: Any, path: str) -> VariantRecord:
+    """Validate one variant field by field, raising the first problem found."""
     if not isinstance(obj, dict):
         raise RecordError(path, f"must be an object, got {_type_name(obj)}")
     sku = _text(obj, "sku", path, max_len=MAX_ID, required=True)
@@ -410,7 +535,7 @@ def parse_variant(obj: Any, path: str = "variant") -> VariantRecord:
         aisle=_text(obj, "aisle", path, max_len=MAX_LOCATION),
         bay=_text(obj, "bay", path, max_len=MAX_LOCATION),
         platform_variant_id=_text(obj, "platform_variant_id", path, max_len=MAX_ID),
-        image=_image(obj["image"], f"{path}.image") if obj.get("image") else "",
+        image="" if obj.get("image") in (None, "") else _image(obj["image"], f"{path}.image"),
     )
 
 

@@ -224,3 +224,48 @@ def test_parse_scene_raises_only_record_errors(obj: Any) -> None:
         parse_scene(obj)
     except RecordError:
         pass
+
+
+@st.composite
+def mangled_variants(draw: st.DrawFn) -> Any:
+    """A valid variant with some fields replaced by arbitrary or near-valid values."""
+    obj = variant()
+    near = st.sampled_from(["", " ", "  x", "x  y", "a\u00a0b", "12.50", "1.005", "EUR", "eur", "036000291452",
+                            "4006381333932", "96385074", "asset:a/b.png", "https://x.example/v.png", "0", "-1"])
+    for key in draw(st.lists(st.sampled_from([*VARIANT_KEYS, "price", "barcodes", "options"]), max_size=4)):
+        kind = draw(st.integers(0, 3))
+        if kind == 0:
+            obj[key] = draw(json_values)
+        elif kind == 1:
+            obj[key] = draw(near)
+        elif kind == 2:
+            obj[key] = draw(st.lists(near, max_size=3))
+        else:
+            obj.pop(key, None)
+    if draw(st.booleans()):
+        obj["options"] = draw(st.dictionaries(near, near, max_size=3))
+    return obj
+
+
+@settings(max_examples=300, deadline=None)
+@given(mangled_variants())
+def test_fast_and_checked_variant_paths_agree(obj: Any) -> None:
+    # parse_variant takes a shortcut for clean input; it must never accept
+    # something the field-by-field path refuses, nor produce a different record.
+    from kiosk.records import _fast_variant, _parse_variant_checked
+
+    fast = _fast_variant(obj)
+    try:
+        checked = _parse_variant_checked(obj, "v")
+    except RecordError:
+        assert fast is None
+        return
+    if fast is not None:
+        assert fast == checked
+
+
+def test_clean_variants_take_the_fast_path() -> None:
+    from kiosk.records import _fast_variant
+
+    assert _fast_variant(variant()) == parse_product(product()).variants[0]
+    assert _fast_variant(variant(barcodes=[UPCA], options={}, compare_at_price=None, stock=None)) is not None
