@@ -798,6 +798,7 @@ class Kind:
     stock: tuple[int, int] = (0, 12)
     flat: bool = False  # drawn from above (rugs): no floor shadow in product shots
     hangs: bool = False  # hangs from the ceiling or wall: no floor shadow
+    scene_cm: tuple[float, float] | None = None  # (width, height) as seen in a room, if not height x aspect
 
 
 F, DEC, K, T, G = "Furniture", "Decor", "Kitchen", "Textiles", "Garden"
@@ -871,7 +872,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("mug", "mug", (K, "Tableware"), "mug", 1.05, 10, 10, (6, 19), ("Kökken", "Hearth & Home"), CER, (),
          tags=("coffee", "breakfast", "tableware"), material="stoneware", stock=(0, 80)),
     Kind("plate", "plate", (K, "Tableware"), "dinner plate", 1.0, 3, 9, (7, 24), ("Kökken", "Porcelana"), CER,
-         (("Ø21 cm", 0.8), ("Ø27 cm", 1.0)), "Size", ("dining", "tableware"), "stoneware", (0, 120)),
+         (("Ø21 cm", 0.8), ("Ø27 cm", 1.0)), "Size", ("dining", "tableware"), "stoneware", (0, 120),
+         scene_cm=(27, 9)),
     Kind("bowl", "bowl", (K, "Tableware"), "bowl", 1.6, 8, 8, (6, 39), ("Kökken", "Porcelana"), CER, (),
          tags=("dining", "breakfast", "tableware"), material="stoneware", stock=(0, 80)),
     Kind("tumbler", "tumbler", (K, "Glassware"), "glass tumbler", 0.75, 11, 6, (4, 16), ("Kökken",),
@@ -1292,13 +1294,13 @@ SCENES: tuple[SceneSpec, ...] = (
               ), ("living room", "cozy")),
     SceneSpec("summer-barbecue", "Summer barbecue", "Fire up the grill: everything for an evening outdoors",
               "garden", (
-                  Place("string_lights", 0.5, 0.3, 2.0),
                   Place("parasol", 0.62, 0.9, 1.0),
+                  Place("string_lights", 0.2, 0.2, 1.5),
                   Place("bbq", 0.18, 0.86, 1.15, "Ready in 15 minutes"),
                   Place("garden_table", 0.62, 0.93, 1.15),
                   Place("garden_chair", 0.4, 0.96, 1.15),
                   Place("garden_chair", 0.86, 0.96, 1.15),
-                  Place("plate", 0.55, 0, 2.4, on=3),
+                  Place("plate", 0.55, 0, 1.1, on=3),
                   Place("tumbler", 0.7, 0, 2.0, on=3),
                   Place("lantern", 0.07, 0.98, 1.6),
               ), ("outdoor", "summer", "barbecue")),
@@ -1311,7 +1313,7 @@ SCENES: tuple[SceneSpec, ...] = (
                   Place("dining_chair", 0.3, 0.93, 1.15),
                   Place("dining_table", 0.52, 0.96, 1.25, "Seats six comfortably"),
                   Place("dining_chair", 0.76, 0.93, 1.15),
-                  Place("plate", 0.4, 0, 2.6, on=5),
+                  Place("plate", 0.4, 0, 1.15, on=5),
                   Place("wine_glass", 0.53, 0, 1.8, on=5),
                   Place("bowl", 0.65, 0, 2.2, on=5),
               ), ("dining", "scandinavian")),
@@ -1471,6 +1473,8 @@ def sprite_size(kind: Kind, place: Place, hero_w: int) -> tuple[int, int]:
     if kind.flat:  # rugs lie on the floor: drawn as a flat band
         w = int(hero_w * 0.62 * place.scale)
         return w, max(8, int(w * 0.16))
+    if kind.scene_cm:  # seen at an angle on a table: wider than tall
+        return max(12, int(kind.scene_cm[0] * scale)), max(8, int(kind.scene_cm[1] * scale))
     h = max(12, int(h_cm * scale))
     return max(12, int(h * kind.aspect)), h
 
