@@ -50,6 +50,17 @@ class DemoReport:
     scenes_written: int
     seconds: float
 
+    @property
+    def committed(self) -> bool:
+        """Always True: a load that did not commit raises :class:`DemoError` instead."""
+        return True
+
+    def summary(self) -> str:
+        """One line for the command line."""
+        return (f"Hearth & Home demo store: {self.products} products, {self.variants} variants, "
+                f"{self.scenes} scenes ({self.products_written} products and {self.scenes_written} scenes written "
+                f"in {self.seconds:.1f} s)")
+
 
 def is_catalog_empty(engine: Engine) -> bool:
     """True when the cache holds no product: the app's cue to load the demo on first start."""
