@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 MAX_LIMIT = 500
 MAX_OFFSET = 10_000
-_RESULT_CACHE = 256
+_RESULT_CACHE = 1024
 _MAX_SUGGESTIONS = 5
 
 
@@ -151,8 +151,9 @@ class SearchEngine:
         """Close this thread's database connection."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
-            conn.close()
-            self._local.conn = None
+            raw = getattr(self._local, "raw", None)
+            (raw if raw is not None else conn).close()
+            self._local.conn = self._local.raw = None
 
     # -- keeping the index current --------------------------------------
 
@@ -173,7 +174,9 @@ class SearchEngine:
     def _generation(conn: sqlite3.Connection) -> int:
         try:
             row = conn.execute("SELECT max(seq) FROM search_changes").fetchone()
-        except sqlite3.OperationalError:
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
             return -1  # a database from before the change log: refresh() only
         return int(row[0] or 0)
 
@@ -182,9 +185,20 @@ class SearchEngine:
         idx = self._index
         if idx is None:
             idx = self._index = self._build(conn)
-        elif self._generation(conn) != idx.generation:
+            return idx
+        try:
+            generation = self._generation(conn)
+        except sqlite3.Error as exc:
+            # A busy or briefly unreadable database must not stop the shopper:
+            # answer from the index we have and look again next keystroke.
+            log.warning("search: cannot check for catalog changes: %s", exc)
+            return idx
+        if generation != idx.generation:
             try:
                 idx = self._index = self._sync(conn, idx)
+            except sqlite3.Error as exc:
+                # Raised while reading, before the index is touched.
+                log.warning("search: cannot read catalog changes: %s", exc)
             except Exception:
                 self._index = None  # never search a half-patched index
                 raise
@@ -198,7 +212,8 @@ class SearchEngine:
             idx = InvertedIndex(load_categories(conn), generation)
             new = idx.add_products(load_products(conn).values())
         finally:
-            conn.execute("COMMIT")
+            if conn.in_transaction:
+                conn.execute("COMMIT")
         idx.finish(new, full=True)
         self._results.clear()
         self._popular = None
@@ -226,7 +241,8 @@ class SearchEngine:
                 products = load_products(conn, ids)
                 idx.set_categories(load_categories(conn))
         finally:
-            conn.execute("COMMIT")
+            if conn.in_transaction:
+                conn.execute("COMMIT")
         if full:
             return self._build(conn)
         for pid in ids:
@@ -290,7 +306,8 @@ class SearchEngine:
         missing = (len(maps) - len(found)) * MISSING_WEIGHT << CODE_SHIFT
         acc = found[0]
         for other in found[1:]:
-            acc = {d: v + other[d] for d, v in acc.items() if d in other}
+            # The key-set intersection runs in C; only the common keys are summed.
+            acc = {d: acc[d] + other[d] for d in acc.keys() & other.keys()}
             if not acc:
                 break
         if acc:

@@ -81,8 +81,9 @@ class DeleteIndex:
     __slots__ = ("_map",)
 
     def __init__(self) -> None:
-        # deletion string -> one word, or a list of words (most keys have one).
-        self._map: dict[str, str | list[str]] = {}
+        # deletion string -> one word, or a tuple of words (most keys have
+        # one; tuples of strings drop out of the cyclic GC).
+        self._map: dict[str, str | tuple[str, ...]] = {}
 
     def __len__(self) -> int:
         return len(self._map)
@@ -90,6 +91,7 @@ class DeleteIndex:
     def add_words(self, words: Iterable[str]) -> None:
         """Add vocabulary words (those too short or with digits are skipped)."""
         m = self._map
+        grown: dict[str, list[str]] = {}
         for word in words:
             n = len(word)
             if n < MIN_FUZZY_WORD or not word.isalpha():
@@ -99,11 +101,14 @@ class DeleteIndex:
                 cur = m.get(key)
                 if cur is None:
                     m[key] = word
-                elif type(cur) is list:
-                    if word not in cur:
-                        cur.append(word)
-                elif cur != word:
-                    m[key] = [cur, word]
+                    continue
+                more = grown.get(key)
+                if more is None:
+                    more = grown[key] = [cur] if type(cur) is str else list(cur)
+                if word not in more:
+                    more.append(word)
+        for key, more in grown.items():
+            m[key] = more[0] if len(more) == 1 else tuple(more)
 
     def lookup(self, word: str, max_typos: int) -> dict[str, int]:
         """Vocabulary words within ``max_typos`` (OSA) of ``word``, with their distance.
@@ -124,7 +129,7 @@ class DeleteIndex:
             hit = m.get(key)
             if hit is None:
                 continue
-            if type(hit) is list:
+            if type(hit) is tuple:
                 candidates.update(hit)
             else:
                 candidates.add(hit)

@@ -27,7 +27,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 from itertools import repeat
 from operator import add as _add
 
@@ -48,14 +48,20 @@ ORDINAL_MASK = OUT_OF_STOCK - 1
 # Codes sit above k * doc key for up to 15 summed terms.
 CODE_SHIFT = 33
 LOW_MASK = (1 << CODE_SHIFT) - 1
-_TERM_CACHE = 512
+# Term maps kept for reuse: as-you-type queries repeat their words on every
+# keystroke. Bounded by count and by total entries (~100 bytes each).
+_TERM_CACHE = 4096
+_TERM_CACHE_ENTRIES = 1_000_000
 # Highest code point, to bound a prefix range in the sorted vocabulary.
 _MAX_CHAR = "\U0010ffff"
 
 
-@dataclass(slots=True)
-class Doc:
-    """The stored fields of an indexed product (what a hit shows)."""
+class Doc(NamedTuple):
+    """The stored fields of an indexed product (what a hit shows).
+
+    A tuple of atomic values: the cyclic garbage collector stops tracking
+    it, so 20,000 of them cost nothing in a full collection.
+    """
 
     id: str
     name: str
@@ -82,7 +88,10 @@ class InvertedIndex:
         self.docs: list[Doc] = []  # by ordinal
         self.dead: set[int] = set()  # doc keys
         self.by_id: dict[str, int] = {}  # product id -> doc key
-        self.postings: dict[str, list[list[int] | None]] = {}
+        # token -> per field: doc keys ascending. Stored as tuples between
+        # writes: tuples of ints drop out of the cyclic GC, whose full
+        # collections would otherwise walk millions of entries mid-keystroke.
+        self.postings: dict[str, tuple[tuple[int, ...] | None, ...]] = {}
         self.vocab: list[str] = []
         self.deletes = DeleteIndex()
         self.alphabet = ""
@@ -90,6 +99,7 @@ class InvertedIndex:
         self.children: dict[str, list[str]] = {}
         self.set_categories(categories)
         self._terms: OrderedDict[Term, dict[int, int]] = OrderedDict()
+        self._cached_entries = 0
         self._cat_docs: dict[str, frozenset[int]] = {}
         self._empty_order: list[int] | None = None
 
@@ -124,6 +134,8 @@ class InvertedIndex:
         rows = sorted(rows, key=_static_order) if sort else list(rows)
         postings = self.postings
         new_tokens: list[str] = []
+        # Lists while adding, turned back into tuples at the end.
+        touched: dict[str, list[list[int] | None]] = {}
         # Brands, categories and variant option lists repeat across products.
         memo: dict[str, frozenset[str]] = {}
         cat_memo: dict[str | None, str] = {}
@@ -163,15 +175,22 @@ class InvertedIndex:
                         continue
                     seen |= toks
                 for token in toks:
-                    slots = postings.get(token)
+                    slots = touched.get(token)
                     if slots is None:
-                        slots = postings[token] = [None, None, None, None, None]
-                        new_tokens.append(token)
+                        old = postings.get(token)
+                        if old is None:
+                            slots = [None, None, None, None, None]
+                            new_tokens.append(token)
+                        else:
+                            slots = [list(lst) if lst else None for lst in old]
+                        touched[token] = slots
                     lst = slots[field]
                     if lst is None:
                         slots[field] = [key]
                     else:
                         lst.append(key)
+        for token, slots in touched.items():
+            postings[token] = tuple(tuple(lst) if lst else None for lst in slots)
         return new_tokens
 
     def finish(self, new_tokens: list[str], *, full: bool) -> None:
@@ -202,6 +221,7 @@ class InvertedIndex:
     def clear_caches(self) -> None:
         """Drop derived data after a change."""
         self._terms.clear()
+        self._cached_entries = 0
         self._cat_docs = {}
         self._empty_order = None
 
@@ -224,8 +244,12 @@ class InvertedIndex:
             return cached
         result = self._build_term_map(term)
         self._terms[term] = result
-        if len(self._terms) > _TERM_CACHE:
-            self._terms.popitem(last=False)
+        self._cached_entries += len(result)
+        while len(self._terms) > 1 and (
+            len(self._terms) > _TERM_CACHE or self._cached_entries > _TERM_CACHE_ENTRIES
+        ):
+            _, evicted = self._terms.popitem(last=False)
+            self._cached_entries -= len(evicted)
         return result
 
     def _build_term_map(self, term: Term) -> dict[int, int]:
