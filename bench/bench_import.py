@@ -1,0 +1,238 @@
+"""Import benchmark: the 200k-variant catalog through ``kiosk import`` beside raw sqlite3.
+
+What is measured, each on a fresh migrated database file (WAL,
+synchronous=NORMAL, foreign keys on, as the kiosk opens it):
+
+* ``import_file`` of the CSV and of the JSONL catalog: read, validate every
+  product (barcode check digits, prices, ...), check SKU/barcode ownership,
+  write in one transaction, call the search index hook;
+* the same JSONL imported again over the full database (the idempotent
+  upsert path a nightly re-import takes);
+* the peer: raw ``sqlite3.executemany`` of exactly the rows the importer
+  writes (same tables, same INSERT statements, rows prepared beforehand and
+  not timed): the floor for getting this data into SQLite from Python;
+* the in-memory search index build that the first search after the import
+  does (kiosk.search), reported separately;
+* ``lookup_code`` latency on the 200k database beside a raw sqlite3 query
+  on the same index.
+
+Usage::
+
+    .venv/bin/python bench/bench_import.py [--variants 200000] [--runs 3]
+
+Prints tables (median and worst run; the machines here are shared and
+noisy, so compare the ratio to the peer, measured in the same run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.catalog_200k import DEFAULT_DEST, build  # noqa: E402
+from kiosk import catalog_store  # noqa: E402
+from kiosk.db import BUSY_TIMEOUT_MS, open_db  # noqa: E402
+from kiosk.importer import import_file  # noqa: E402
+from kiosk.lookup import _SQL_BARCODE, lookup_in  # noqa: E402
+from kiosk.models import UTCDateTime  # noqa: E402
+from kiosk.records import category_slug_path, parse_product  # noqa: E402
+
+
+def fresh_db(tmp: Path, name: str) -> Path:
+    """A new, migrated, empty kiosk database file (migration not timed)."""
+    path = tmp / f"{name}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    open_db(path).dispose()
+    return path
+
+
+def raw_rows(jsonl: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """The exact rows the importer writes for this catalog, as tuples."""
+    to_db = UTCDateTime().process_bind_param
+    cats: dict[str, tuple[Any, ...]] = {}
+    products, variants, barcodes, images, tags = [], [], [], [], []
+    with jsonl.open(encoding="utf-8") as fh:
+        for line in fh:
+            rec = parse_product(json.loads(line))
+            nodes = category_slug_path(rec.category)
+            for cid, name, parent, path, depth in nodes:
+                cats.setdefault(cid, (cid, name, parent, path, depth, 0))
+            products.append((rec.id, rec.name, rec.brand, rec.description, nodes[-1][0] if nodes else None,
+                             rec.online_url, rec.platform_product_id, int(rec.featured), to_db(rec.updated_at, None)))
+            for pos, v in enumerate(rec.variants):
+                variants.append((v.id, rec.id, v.sku, v.title, json.dumps(v.options), pos, v.price_minor,
+                                 v.compare_at_minor, v.currency, v.stock, int(v.online_available), v.aisle, v.bay,
+                                 v.platform_variant_id, v.image))
+                barcodes.extend((code, v.id) for code in v.barcodes)
+            images.extend((rec.id, pos, url, "") for pos, url in enumerate(rec.images))
+            tags.extend((rec.id, tag) for tag in rec.tags)
+    return {"categories": list(cats.values()), "products": products, "variants": variants, "barcodes": barcodes,
+            "images": images, "tags": tags}
+
+
+Timing = tuple[float, float]  # (wall seconds, CPU seconds of this process)
+
+
+def raw_insert(db: Path, rows: dict[str, list[tuple[Any, ...]]]) -> Timing:
+    """The peer: plain sqlite3.executemany of the same rows, one transaction."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"busy_timeout={BUSY_TIMEOUT_MS}", "foreign_keys=ON"):
+        conn.execute(f"PRAGMA {pragma}")
+    statements = [
+        (catalog_store._SQL_CATEGORIES, rows["categories"]),
+        (catalog_store._SQL_PRODUCTS_WITH_TIME, rows["products"]),
+        (catalog_store._SQL_VARIANTS, rows["variants"]),
+        (catalog_store._SQL_BARCODES, rows["barcodes"]),
+        (catalog_store._SQL_IMAGES, rows["images"]),
+        (catalog_store._SQL_TAGS, rows["tags"]),
+    ]
+    wall, cpu = time.perf_counter(), time.process_time()
+    conn.execute("BEGIN")
+    for sql, data in statements:
+        conn.executemany(sql, data)
+    conn.execute("COMMIT")
+    elapsed = (time.perf_counter() - wall, time.process_time() - cpu)
+    conn.close()
+    return elapsed
+
+
+def timed_import(db: Path, path: Path) -> Timing:
+    engine = open_db(db)
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        report = import_file(engine, path)
+        elapsed = (time.perf_counter() - wall, time.process_time() - cpu)
+        if not report.ok:
+            raise SystemExit(f"import failed: {report.summary()}\n" + "\n".join(map(str, report.errors[:10])))
+        return elapsed
+    finally:
+        engine.dispose()
+
+
+def index_build(db: Path) -> Timing:
+    """Time of the first search after the import (it builds the in-memory index)."""
+    from kiosk.search import SearchEngine
+
+    engine = open_db(db)
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        SearchEngine(engine).search("shirt")
+        return time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        engine.dispose()
+
+
+def lookup_latencies(db: Path, codes: list[str]) -> tuple[list[float], list[float]]:
+    """Per-lookup seconds: kiosk.lookup on a held connection, and a raw sqlite3 query."""
+    engine = open_db(db)
+    ours: list[float] = []
+    raw: list[float] = []
+    clock = time.perf_counter
+    try:
+        with engine.connect() as conn:
+            for code in codes:
+                t = clock()
+                lookup_in(conn, code)
+                ours.append(clock() - t)
+    finally:
+        engine.dispose()
+    rc = sqlite3.connect(db)
+    for code in codes:
+        t = clock()
+        rc.execute(_SQL_BARCODE, (code,)).fetchone()
+        raw.append(clock() - t)
+    rc.close()
+    return ours, raw
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def run_many(fn: Callable[[], Timing], runs: int) -> list[Timing]:
+    out = []
+    for _ in range(runs):
+        gc.collect()
+        out.append(fn())
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Import benchmark (see module docstring).")
+    parser.add_argument("--variants", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (median and worst shown)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DEST, help="where the generated catalog is cached")
+    parser.add_argument("--lookups", type=int, default=20_000)
+    args = parser.parse_args(argv)
+
+    paths = build(args.data, variants=args.variants)
+    n = paths.variants
+    print(f"catalog: {paths.products:,} products, {n:,} variants ({paths.csv.name}, {paths.jsonl.name})")
+    rows = raw_rows(paths.jsonl)
+    assert len(rows["variants"]) == n
+
+    results: dict[str, list[Timing]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        # Interleave ours and the peer so both see the same machine load.
+        for _ in range(args.runs):
+            for label, fn in (
+                ("raw sqlite3.executemany (same rows)", lambda: raw_insert(fresh_db(tmp, "raw"), rows)),
+                ("kiosk import CSV", lambda: timed_import(fresh_db(tmp, "csv"), paths.csv)),
+                ("kiosk import JSONL", lambda: timed_import(fresh_db(tmp, "jsonl"), paths.jsonl)),
+            ):
+                gc.collect()
+                results.setdefault(label, []).append(fn())
+        full = tmp / "jsonl.sqlite3"
+        results["kiosk re-import JSONL (idempotent, full DB)"] = run_many(lambda: timed_import(full, paths.jsonl),
+                                                                            args.runs)
+        results["search index build (first search after import)"] = run_many(lambda: index_build(full), args.runs)
+
+        rng = random.Random(7)
+        codes = [rng.choice(rows["barcodes"])[0] for _ in range(args.lookups)]
+        ours, raw = lookup_latencies(full, codes)
+
+    raw_label = "raw sqlite3.executemany (same rows)"
+    raw_wall = statistics.median(t[0] for t in results[raw_label])
+    raw_cpu = statistics.median(t[1] for t in results[raw_label])
+    print()
+    print(f"Import of {n:,} variants / {paths.products:,} products, {args.runs} runs each "
+          "(wall = elapsed; CPU = this process's CPU time, steadier on a shared machine)")
+    print(f"{'':50} {'wall med':>8} {'wall max':>8} {'CPU med':>8} {'variants/s':>10} {'v/s CPU':>9} "
+          f"{'x raw':>6} {'x raw CPU':>9}")
+    for label, times in results.items():
+        walls, cpus = [t[0] for t in times], [t[1] for t in times]
+        med, worst, cpu = statistics.median(walls), max(walls), statistics.median(cpus)
+        is_rate = not label.startswith("search")
+        rate = f"{n / med:,.0f}" if is_rate else "-"
+        rate_cpu = f"{n / cpu:,.0f}" if is_rate else "-"
+        print(f"{label:50} {med:8.2f} {worst:8.2f} {cpu:8.2f} {rate:>10} {rate_cpu:>9} {med / raw_wall:6.1f} "
+              f"{cpu / raw_cpu:9.1f}")
+    print()
+    print(f"Lookup of {len(codes):,} scanned barcodes on the {n:,}-variant database")
+    print(f"{'':52} {'p50 us':>9} {'p99 us':>9}")
+    for label, values in (("kiosk.lookup.lookup_in (held connection)", ours),
+                          ("raw sqlite3 SELECT on the same index", raw)):
+        print(f"{label:52} {pct(values, 50) * 1e6:9.1f} {pct(values, 99) * 1e6:9.1f}")
+    print(f"{'ratio p50 / p99':52} {pct(ours, 50) / pct(raw, 50):9.1f} {pct(ours, 99) / pct(raw, 99):9.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
