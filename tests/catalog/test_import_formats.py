@@ -227,3 +227,21 @@ def test_variant_and_product_counts_in_report(engine: Engine, tmp_path: Path) ->
     assert (report.products_read, report.variants_read, report.products_written, report.variants_written) == (
         2500, 7500, 2500, 7500)
     assert count(engine, "variants") == 7500
+
+
+def _doc_block(lang: str) -> str:
+    from .conftest import REPO
+
+    text = (REPO / "docs" / "catalog-format.md").read_text(encoding="utf-8")
+    start = text.index(f"```{lang}\n") + len(lang) + 4
+    return text[start:text.index("```", start)]
+
+
+def test_the_examples_in_the_format_doc_import(engine: Engine, tmp_path: Path) -> None:
+    csv_path = tmp_path / "doc.csv"
+    csv_path.write_text(_doc_block("csv"), encoding="utf-8")
+    report = import_file(engine, csv_path)
+    assert report.ok, [str(e) for e in report.errors]
+    assert (report.products_written, report.variants_written) == (1, 2)
+    doc_product = json.loads(_doc_block("json").replace("\n", " "))
+    assert parse_product(doc_product).variants[0].price_minor == 89900
