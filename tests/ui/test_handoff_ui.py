@@ -56,12 +56,9 @@ async def fill_cart_and_open_handoff(app: Any, variant_ids: list[str], qtys: lis
     assert [ln.variant_id for ln in app.cart.lines] == list(variant_ids)
     app.show_cart()
     await settle(app)
-    cart_screen = app.get_screen("cart")
-    button = getattr(cart_screen, "ids", {}).get("handoff_button") if cart_screen is not None else None
-    if button is not None:
-        await tap(button)  # what the customer does
-    else:
-        app.show_handoff()
+    # What the customer does: "Continue on my phone" on the cart screen.
+    button = app.get_screen("cart").ids.handoff_button
+    await tap(button)
     await wait_for(lambda: app.current_screen == "handoff", what="the handoff screen")
     screen = app.get_screen("handoff")
     await wait_for(lambda: screen.state in ("ready", "error"), timeout=30, what="the QR code")
