@@ -137,17 +137,17 @@ def run_load_demo(args: argparse.Namespace) -> int:
     """``kiosk load-demo``."""
     # The demo loader is its own module (assets and their generator); load
     # it only when asked so the other commands start fast.
-    from kiosk.demo import load_demo
+    from kiosk.demo import DemoError, load_demo
 
     engine = engine_from(args)
     try:
         result = load_demo(engine)
+    except DemoError as exc:
+        print(f"kiosk: load-demo: {exc}", file=sys.stderr)
+        return 1
     except OperationalError as exc:
         return _db_error(exc)
     finally:
         engine.dispose()
-    if result is not None and hasattr(result, "summary"):
-        print(result.summary())
-        return 0 if getattr(result, "committed", True) else 1
-    print("demo catalog loaded" if result is None else str(result))
+    print(result.summary())
     return 0
