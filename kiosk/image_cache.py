@@ -41,6 +41,7 @@ DEFAULT_CAP_BYTES = 512 * 1024 * 1024
 RETRY_BASE_S = 60.0
 RETRY_MAX_S = 24 * 3600.0
 _TMP_PREFIX = ".part-"
+STALE_PART_S = 3600.0
 
 
 class ImageDownloadError(Exception):
@@ -69,12 +70,15 @@ class ImageCache:
         timeout: (connect, read) timeouts in seconds.
         auth_for: Returns the headers to send for a URL (the central
             service's bearer token for its own URLs, nothing elsewhere).
+        scan: Measure the cache (and evict) now; ``False`` defers that to
+            the first :meth:`evict` (the worker thread does it, keeping the
+            directory scan off the UI thread).
     """
 
     def __init__(self, cache_dir: Path, *, max_bytes: int = DEFAULT_CAP_BYTES,
                  max_image_bytes: int = MAX_IMAGE_BYTES, session: requests.Session | None = None,
                  timeout: tuple[float, float] = (3.05, 20.0),
-                 auth_for: Callable[[str], dict[str, str]] | None = None) -> None:
+                 auth_for: Callable[[str], dict[str, str]] | None = None, scan: bool = True) -> None:
         self.dir = Path(cache_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes
@@ -93,9 +97,9 @@ class ImageCache:
         self.stats = CacheStats()
         self._lock = threading.Lock()
         self._failures: dict[str, tuple[int, float]] = {}
-        self._cleanup_partials()
         self._total = -1  # bytes in the cache; -1: not measured yet
-        self.evict()
+        if scan:
+            self.evict()
 
     def path_for(self, url: str) -> Path:
         """Where ``url``'s image is (or would be) cached."""
@@ -104,12 +108,6 @@ class ImageCache:
     def has(self, url: str) -> bool:
         """Whether ``url`` is cached."""
         return self.path_for(url).is_file()
-
-    def _cleanup_partials(self) -> None:
-        # Temporary files of a download interrupted by a crash.
-        for p in self.dir.glob(_TMP_PREFIX + "*"):
-            with contextlib.suppress(OSError):
-                p.unlink()
 
     def due(self, url: str) -> bool:
         """Whether ``url`` may be tried now (not in back-off after failures)."""
@@ -200,7 +198,15 @@ class ImageCache:
             entries = []
             total = 0
             for p in self.dir.iterdir():
-                if p.name.startswith(_TMP_PREFIX) or not p.is_file():
+                if p.name.startswith(_TMP_PREFIX):
+                    # Left by a download interrupted by a crash. Only old ones:
+                    # another process (kiosk sync beside the app) may be
+                    # writing a fresh one right now.
+                    with contextlib.suppress(OSError):
+                        if time.time() - p.stat().st_mtime > STALE_PART_S:
+                            p.unlink()
+                    continue
+                if not p.is_file():
                     continue
                 try:
                     st = p.stat()

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select, update
 from kiosk.models import SyncState, utcnow
 from kiosk.sync.apply import ApplyResult, CursorMovedError, apply_staged
 from kiosk.sync.client import CentralClient, HTTPStatusError, ResponseError
-from kiosk.sync.staging import Staging
+from kiosk.sync.staging import StagedPosition, Staging
 
 log = logging.getLogger(__name__)
 
@@ -164,12 +164,17 @@ def sync_once(engine: Engine, client: CentralClient, *, page_size: int = DEFAULT
     with Staging(db_path_of(engine)) as staging:
         cursor, etag, last_success = _read_state(engine, store)
         pos = staging.position(store)
+        started = False  # whether this sync has written to the staging file
         if pos is not None and pos.base_cursor == cursor:
-            result.resumed = True
+            result.resumed = started = True
             result.staged = staging.count()
             log.info("sync: resuming from staged cursor %s (%d changes staged)", pos.next_cursor, result.staged)
         else:
-            pos = staging.start(store, cursor)
+            if pos is not None:
+                staging.clear()  # stale: another process applied meanwhile
+            # Nothing is written to the staging file until a page arrives, so
+            # an unchanged poll writes nothing anywhere.
+            pos = StagedPosition(cursor, cursor, -1, "", 0, False)
         since, last_seq, full = pos.next_cursor, pos.last_seq, pos.full
         first_seq = int(since) if since.isdigit() else -1
         final_etag = ""
@@ -186,12 +191,12 @@ def sync_once(engine: Engine, client: CentralClient, *, page_size: int = DEFAULT
                 # rebuilt or restored): fetch everything and let the apply
                 # drop what the feed no longer has.
                 log.warning("sync: server refused cursor %r (410); resynchronising from scratch", since)
-                pos = staging.start(store, cursor, full=True)
-                since, last_seq, full, first_seq = pos.next_cursor, -1, True, -1
+                staging.start(store, cursor, full=True)
+                started = True
+                since, last_seq, full, first_seq = "", -1, True, -1
                 result.pages = result.staged = 0
                 continue
             if resp.status == 304:
-                staging.clear()
                 _note_unchanged(engine, store, last_success)
                 result.not_modified = True
                 result.cursor = cursor
@@ -199,6 +204,9 @@ def sync_once(engine: Engine, client: CentralClient, *, page_size: int = DEFAULT
             changes, nxt, more, checkpoint = validate_page(resp.data, last_seq)
             if more and nxt == since and not changes:
                 raise ResponseError("changes page: 'more' is true but the cursor did not advance")
+            if not started:
+                staging.start(store, cursor, full=full)
+                started = True
             staging.add_page(store, changes, nxt, checkpoint)
             result.pages += 1
             result.staged += len(changes)
@@ -217,7 +225,7 @@ def sync_once(engine: Engine, client: CentralClient, *, page_size: int = DEFAULT
                 result.cursor = cursor
                 return result
         if result.staged == 0 and since == cursor and final_etag == etag and not full:
-            # Nothing new and nothing to remember: no write at all.
+            # Nothing new and nothing to remember: no write to the database.
             staging.clear()
             _note_unchanged(engine, store, last_success)
             result.cursor = cursor
@@ -228,7 +236,7 @@ def sync_once(engine: Engine, client: CentralClient, *, page_size: int = DEFAULT
         except CursorMovedError:
             staging.clear()
             raise
-        staging.clear()
+        staging.discard()
         result.cursor = since
         return result
 

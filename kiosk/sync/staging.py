@@ -116,6 +116,17 @@ class Staging:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{self.path}{suffix}")
 
+    def discard(self) -> None:
+        """Close and delete the staging file (after an apply), keeping the lock.
+
+        A full sync stages the whole catalog; deleting the file gives that
+        disk space back at once.
+        """
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self._remove_files()
+
     def release(self) -> None:
         """Close the staging file and drop the lock."""
         if self._conn is not None:

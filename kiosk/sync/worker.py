@@ -87,7 +87,8 @@ class SyncWorker:
                                         read_timeout=config.read_timeout_s)
         auth = (lambda url: self.client._auth_headers() if self.client and self.client.same_origin(url) else {})
         self.images = ImageCache(image_cache_dir, max_bytes=config.image_cache_mb * 1024 * 1024,
-                                 timeout=(config.connect_timeout_s, config.read_timeout_s), auth_for=auth)
+                                 timeout=(config.connect_timeout_s, config.read_timeout_s), auth_for=auth,
+                                 scan=False)
         self.downloader = ImageDownloader(self.images)
 
     # -- public API -------------------------------------------------------------------------
@@ -144,6 +145,10 @@ class SyncWorker:
     # -- the loop ---------------------------------------------------------------------------
 
     def _run(self) -> None:
+        try:
+            self.images.evict()  # measure the cache here, off the UI thread
+        except OSError:
+            log.exception("image cache unreadable")
         failures = 0
         while not self._stop.is_set():
             ok = self.run_once()

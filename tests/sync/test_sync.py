@@ -65,6 +65,7 @@ def test_unchanged_poll_is_one_304_with_no_database_write(central: Central, engi
         path = Path(engine.url.database)
         watcher = sqlite3.connect(path)
         version = watcher.execute("PRAGMA data_version").fetchone()[0]
+        files = _file_states(path)
         requests_before = client.stats.requests
         bytes_before = client.stats.body_bytes
         res = sync_once(engine, client)
@@ -74,6 +75,17 @@ def test_unchanged_poll_is_one_304_with_no_database_write(central: Central, engi
         # data_version changes when another connection commits to the file.
         assert watcher.execute("PRAGMA data_version").fetchone()[0] == version
         watcher.close()
+        # Nor to the WAL or the staging file: a poll every few minutes must
+        # not wear out a kiosk's SD card.
+        assert _file_states(path) == files
+
+
+def _file_states(db: Path) -> list[tuple[int, int] | None]:
+    out = []
+    for suffix in ("", "-wal", "-sync-staging", "-sync-staging-wal"):
+        p = Path(f"{db}{suffix}")
+        out.append((p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else None)
+    return out
 
 
 def test_interrupted_sync_resumes_from_staged_pages(central: Central, engine: Engine) -> None:
