@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,8 +134,10 @@ class ImportReport:
 class _Import:
     """One run of an import over one connection and transaction."""
 
-    def __init__(self, conn: Connection, report: ImportReport, skip_invalid: bool) -> None:
+    def __init__(self, conn: Connection, report: ImportReport, skip_invalid: bool,
+                 progress: Callable[[ImportReport], None] | None = None) -> None:
         self.conn = conn
+        self.progress = progress
         self.report = report
         self.skip_invalid = skip_invalid
         self.pending: list[tuple[ProductRecord, SourceProduct]] = []
@@ -236,6 +239,8 @@ class _Import:
         self.pending, self.pending_variants = [], 0
         result = upsert_products(self.conn, [rec for rec, _ in batch], index=False)
         self.note_written(result, batch)
+        if self.progress is not None:
+            self.progress(self.report)
         if result.rejected:
             # The SKU/barcode may belong to a product later in this file
             # that gives it up; try these again once everything is written.
@@ -280,12 +285,13 @@ class _Import:
                     f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
 
 
-def _run(engine: Engine, path: Path, fmt: str, skip_invalid: bool, grouped: bool) -> ImportReport:
+def _run(engine: Engine, path: Path, fmt: str, skip_invalid: bool, grouped: bool,
+         progress: Callable[[ImportReport], None] | None) -> ImportReport:
     report = ImportReport(file=str(path), format=fmt)
     with engine.connect() as conn:
         trans = conn.begin()
         try:
-            job = _Import(conn, report, skip_invalid)
+            job = _Import(conn, report, skip_invalid, progress)
             fatal = False
             try:
                 for item in read_items(path, fmt, report.warnings, grouped=grouped):
@@ -315,7 +321,8 @@ def _run(engine: Engine, path: Path, fmt: str, skip_invalid: bool, grouped: bool
     return report
 
 
-def import_file(engine: Engine, path: Path | str, fmt: str | None = None, skip_invalid: bool = False) -> ImportReport:
+def import_file(engine: Engine, path: Path | str, fmt: str | None = None, skip_invalid: bool = False, *,
+                progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
     """Import a catalog file into the database, in one transaction.
 
     Args:
@@ -326,6 +333,8 @@ def import_file(engine: Engine, path: Path | str, fmt: str | None = None, skip_i
             extension, then from the content.
         skip_invalid: Import the valid products (CSV: rows) and report the
             rest, instead of rejecting the whole file.
+        progress: Called with the report so far after each written batch
+            (for a progress display on long imports).
 
     Returns:
         The report: counts, every error with file/line/field/why, and
@@ -357,11 +366,11 @@ def import_file(engine: Engine, path: Path | str, fmt: str | None = None, skip_i
     gc.disable()
     try:
         try:
-            report = _run(engine, path, fmt, skip_invalid, grouped=True)
+            report = _run(engine, path, fmt, skip_invalid, True, progress)
         except NotGrouped:
             # A CSV product's rows are scattered over the file: start over in
             # the two-pass mode that collects rows in any order.
-            report = _run(engine, path, fmt, skip_invalid, grouped=False)
+            report = _run(engine, path, fmt, skip_invalid, False, progress)
     except OSError as exc:
         report = ImportReport(file=str(path), format=fmt)
         report.errors.append(ImportIssue(str(path), 0, "file", f"cannot be read: {exc.strerror or exc}"))

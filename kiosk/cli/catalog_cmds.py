@@ -72,14 +72,27 @@ def _db_error(exc: OperationalError) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     """``kiosk import FILE``."""
-    from kiosk.importer import import_file
+    from kiosk.importer import ImportReport, import_file
 
     engine = engine_from(args)
+    bar = None
+    if sys.stderr.isatty() and not args.json:
+        from tqdm import tqdm
+
+        bar = tqdm(desc="importing", unit=" variants", file=sys.stderr, leave=False)
+
+    def progress(report: ImportReport) -> None:
+        assert bar is not None
+        bar.update(report.variants_read - bar.n)
+
     try:
-        report = import_file(engine, args.file, fmt=args.format, skip_invalid=args.skip_invalid)
+        report = import_file(engine, args.file, fmt=args.format, skip_invalid=args.skip_invalid,
+                             progress=progress if bar is not None else None)
     except OperationalError as exc:
         return _db_error(exc)
     finally:
+        if bar is not None:
+            bar.close()
         engine.dispose()
     limit = args.max_errors if args.max_errors > 0 else len(report.errors)
     for issue in report.errors[:limit]:
