@@ -226,7 +226,7 @@ def sync_once(engine: Engine, client: CentralClient, *, page_size: int = DEFAULT
                 return result
         if result.staged == 0 and since == cursor and final_etag == etag and not full:
             # Nothing new and nothing to remember: no write to the database.
-            staging.clear()
+            staging.discard()
             _note_unchanged(engine, store, last_success)
             result.cursor = cursor
             return result

@@ -83,7 +83,10 @@ class Staging:
     # -- lifetime ---------------------------------------------------------------------------
 
     def acquire(self) -> None:
-        """Take the per-database sync lock and open the staging file.
+        """Take the per-database sync lock.
+
+        The staging file itself is opened (and created) only when a sync
+        has something to stage, so an unchanged poll writes nothing.
 
         Raises:
             SyncBusyError: Another process or thread is syncing this database.
@@ -95,13 +98,15 @@ class Staging:
             os.close(fd)
             raise SyncBusyError("another sync of this database is running") from None
         self._lock_fd = fd
+
+    def _connect(self) -> sqlite3.Connection:
         try:
-            self._conn = self._open()
+            return self._open()
         except sqlite3.DatabaseError as exc:
             # A staging file damaged by a power cut only costs a re-download.
             log.warning("staging file %s unreadable (%s); starting afresh", self.path, exc)
             self._remove_files()
-            self._conn = self._open()
+            return self._open()
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -146,14 +151,19 @@ class Staging:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
+        """The staging database (opened, and created, on first use)."""
+        if self._lock_fd is None:
             raise RuntimeError("staging not acquired")
+        if self._conn is None:
+            self._conn = self._connect()
         return self._conn
 
     # -- state ------------------------------------------------------------------------------
 
     def position(self, store_id: str) -> StagedPosition | None:
         """The staged sync of ``store_id``, if one is pending."""
+        if self._conn is None and not self.path.exists():
+            return None
         row = self.conn.execute(
             "SELECT base_cursor, next_cursor, last_seq, checkpoint, pages, full FROM meta WHERE store_id = ?",
             (store_id,)).fetchone()
@@ -161,6 +171,8 @@ class Staging:
 
     def clear(self) -> None:
         """Forget everything staged."""
+        if self._conn is None and not self.path.exists():
+            return
         with self._tx() as c:
             c.execute("DELETE FROM meta")
             c.execute("DELETE FROM changes")
