@@ -245,3 +245,31 @@ def test_the_examples_in_the_format_doc_import(engine: Engine, tmp_path: Path) -
     assert (report.products_written, report.variants_written) == (1, 2)
     doc_product = json.loads(_doc_block("json").replace("\n", " "))
     assert parse_product(doc_product).variants[0].price_minor == 89900
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_cells = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12) | st.sampled_from(
+    ["", "P-1", "S-1", "9.50", "EUR", "4006381333931", "a > b", '"', "\r\n", ",", "|", "\ufeff"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(rows=st.lists(st.lists(_cells, min_size=0, max_size=16), max_size=6),
+       raw=st.binary(max_size=64), fmt=st.sampled_from(["csv", "jsonl", "json"]))
+def test_no_file_content_crashes_the_importer(engine: Engine, tmp_path: Path, rows: list[list[str]], raw: bytes,
+                                              fmt: str) -> None:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_HEADER.split(","))
+    writer.writerows(rows)
+    path = tmp_path / f"fuzz.{fmt}"
+    path.write_bytes(buf.getvalue().encode("utf-8") + raw)
+    report = import_file(engine, path)  # must report, never raise
+    assert report.committed or report.errors
+    for err in report.errors:
+        assert err.message and str(err).startswith(str(path))
