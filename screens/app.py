@@ -176,6 +176,7 @@ class KioskApp(App):
         animate: bool = True,
         min_warning_s: float = MIN_WARNING_S,
         screens: tuple[ScreenEntry, ...] = SCREENS,
+        clock: Callable[[], float] = time.monotonic,
         **kwargs: Any,
     ) -> None:
         """Create the app.
@@ -187,6 +188,8 @@ class KioskApp(App):
             animate: Screen transitions and fades (off in tests).
             min_warning_s: Floor of the idle warning (20 s; tests use less).
             screens: The screen registry entries.
+            clock: Monotonic seconds for the idle timer (tests move it forward
+                instead of waiting).
         """
         super().__init__(**kwargs)
         self.config_obj = config
@@ -196,6 +199,7 @@ class KioskApp(App):
         self.db: Any = None
         self.search_engine: Any = None
         self.startup: Any = None
+        self.sync_worker: Any = None
         self.errors_handled = 0
         self._demo = demo
         self._engine_given = engine
@@ -213,6 +217,7 @@ class KioskApp(App):
         self.wedge = WedgeBuffer()
         self.theme = Theme(dpi=config.display.dpi, min_target_mm=config.display.min_target_mm)
         self._catalog_trigger = Clock.create_trigger(self._refresh_catalog, 0.2)
+        self._now = clock
 
     # ------------------------------------------------------------------ build
 
@@ -249,6 +254,9 @@ class KioskApp(App):
         if self._tick_event is not None:
             self._tick_event.cancel()
         self._catalog_trigger.cancel()
+        if self.sync_worker is not None:
+            self.sync_worker.remove_listener(self.catalog_changed)
+            run_in_background(self.sync_worker.stop, 10.0)
 
     def _open_catalog(self, _dt: float = 0) -> None:
         from kiosk.startup import prepare_catalog
@@ -271,6 +279,23 @@ class KioskApp(App):
         log.info("catalog ready: %d products, %d scenes (%s)", result.product_count, len(result.slides),
                  ", ".join(f"{k} {v:.0f} ms" for k, v in result.timings_ms.items()))
         self.ready = True
+        self._start_sync()
+
+    def _start_sync(self) -> None:
+        """Run the sync worker when a central service is configured (never blocks the UI)."""
+        cfg = self.config_obj
+        if not cfg.sync.url or self.sync_worker is not None:
+            return
+        try:
+            from kiosk.sync.worker import SyncWorker
+
+            self.sync_worker = SyncWorker(self.db, cfg.store.store_id, cfg.sync, cfg.image_cache_dir)
+            # Listeners run on the sync thread; catalog_changed only pulls a Clock trigger.
+            self.sync_worker.add_listener(self.catalog_changed)
+            self.sync_worker.start()
+        except Exception:  # noqa: BLE001 - the kiosk serves from its cache without sync
+            log.exception("sync worker could not start; serving from the local cache")
+            self.sync_worker = None
 
     def _catalog_failed(self, exc: BaseException) -> None:
         log.error("catalog could not be opened", exc_info=(type(exc), exc, exc.__traceback__))
@@ -354,7 +379,7 @@ class KioskApp(App):
         """Home screen; the back stack starts again there."""
         self.dismiss_overlays()
         if self.session.state is State.ATTRACT:
-            self.session.start(time.monotonic())
+            self.session.start(self._now())
         self._navigate("home", {})
 
     def back(self) -> None:
@@ -381,13 +406,13 @@ class KioskApp(App):
         """A customer touched the attract screen: start a session on home."""
         if self.session.state is not State.ATTRACT:
             return
-        self.session.start(time.monotonic())
+        self.session.start(self._now())
         self.record_event(analytics.SESSION_START, {})
         self._navigate("home", {})
 
     def still_here(self) -> None:
         """"I'm still here": hide the warning and keep everything."""
-        self.session.extend(time.monotonic())
+        self.session.extend(self._now())
         self._hide_idle_warning()
 
     def end_session(self) -> None:
@@ -415,12 +440,15 @@ class KioskApp(App):
         Window.release_all_keyboards()
 
     def _on_window_touch(self, _window: Any, _touch: Any) -> bool:
-        if self.session.activity(time.monotonic()):
+        if self.session.activity(self._now()):
+            # The touch that dismisses the warning does only that: it must not
+            # also press whatever lies under the warning.
             self._hide_idle_warning()
+            return True
         return False
 
     def _tick(self, _dt: float) -> None:
-        now = time.monotonic()
+        now = self._now()
         transition = self.session.tick(now)
         if transition is Transition.WARN:
             self._show_idle_warning()
@@ -624,7 +652,9 @@ class KioskApp(App):
     # ---------------------------------------------------------------- scanner
 
     def _on_key_down(self, _window: Any, key: int, _scancode: int, codepoint: str | None, _mods: Any) -> bool:
-        now = time.monotonic()
+        now = time.monotonic()  # scanner timing is real time, whatever the idle clock says
+        if self.session.activity(self._now()):
+            self._hide_idle_warning()
         if key in _ENTER_KEYS:
             code = self.wedge.feed_enter(now)
             if code:
@@ -638,11 +668,11 @@ class KioskApp(App):
     def handle_scan(self, code: str) -> None:
         """A barcode (or SKU) was scanned: open its product, or say we do not know it."""
         if self.session.state is State.ATTRACT:
-            self.session.start(time.monotonic())
+            self.session.start(self._now())
             self.record_event(analytics.SESSION_START, {"via": "scan"})
             self._navigate("home", {})
         else:
-            self.session.activity(time.monotonic())
+            self.session.activity(self._now())
             self._hide_idle_warning()
         if self.db is None:
             self.show_notice("One moment please", "The catalog is still loading.")

@@ -1,0 +1,286 @@
+"""The kiosk shell on a real window: session, help, scanner, idle reset, errors, sync."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from kiosk import analytics
+from kiosk.models import Event, Variant
+from tests.ui.catalog import LITERAL_NAME, SOFA_GREEN, SOFA_GREEN_EAN, UNKNOWN_EAN
+from screens.base import KioskScreen
+from tests.ui.conftest import settle, tap, type_keys, wait_for, wait_frames
+
+pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
+
+
+def events(app: Any, kind: str) -> list[dict[str, Any]]:
+    with app.db.connect() as conn:
+        return [row.payload for row in conn.execute(select(Event).where(Event.kind == kind))]
+
+
+def topbar(app: Any) -> Any:
+    return app.root.sm.current_screen.ids.topbar
+
+
+async def start_session(app: Any) -> None:
+    assert app.current_screen == "attract"
+    await tap(app.root.sm.current_screen)
+    await wait_for(lambda: app.current_screen == "home", what="home after touching attract")
+
+
+async def test_touching_attract_starts_a_session_on_home(kiosk_app: Any) -> None:
+    app = kiosk_app
+    attract = app.root.sm.current_screen
+    assert attract.name == "attract"
+    assert attract.ids.touch_to_start.text == "Touch to start"
+    assert attract.slide is not None  # the catalog's scenes are cycling
+    await start_session(app)
+    assert app.root.sm.current == "home"
+    home = app.root.sm.current_screen
+    assert len(home.ids.tiles.children) == 2  # one tile per active scene
+    assert {b.text for b in home.ids.categories.children} == {"Furniture", "Kitchen"}
+    await settle(app)
+    assert events(app, analytics.SESSION_START)
+
+
+async def test_need_help_records_request_and_reassures(kiosk_app: Any) -> None:
+    app = kiosk_app
+    await start_session(app)
+    await tap(topbar(app).ids.help_button)
+    await wait_for(lambda: [o for o in app.overlays if o.name == "help"], what="help notice")
+    notice = app.overlays[-1]
+    assert notice.title == "A colleague is on the way"
+    await settle(app)
+    assert events(app, analytics.HELP_REQUEST) == [{"screen": "home"}]
+    await tap(notice.ids.ok_button)
+    assert app.overlays == []
+
+
+async def test_unknown_barcode_is_recorded_and_explained(kiosk_app: Any) -> None:
+    app = kiosk_app
+    await start_session(app)
+    await type_keys(UNKNOWN_EAN)
+    await wait_for(lambda: app.overlays, what="unknown-code notice")
+    notice = app.overlays[-1]
+    assert notice.title == "We couldn't find that item"
+    assert UNKNOWN_EAN in notice.message
+    await settle(app)
+    assert events(app, analytics.UNKNOWN_BARCODE) == [{"query": UNKNOWN_EAN, "screen": "home"}]
+    assert analytics.top_unmet_searches(app.db) == [(UNKNOWN_EAN, 1)]
+
+
+class ProbeProductScreen(KioskScreen):
+    """Stands in for the product screen (tested on its own) so this test checks the scanner's routing."""
+
+    def prepare(self, **params: Any) -> None:
+        self.prepared = params
+
+
+async def test_known_barcode_opens_the_product_with_variant_selected(kiosk_app: Any) -> None:
+    from screens.registry import SCREENS, ScreenEntry, ScreenRegistry
+
+    pytest.importorskip("kiosk.lookup")
+    app = kiosk_app
+    entries = tuple(e for e in SCREENS if e.name != "product")
+    app._registry = ScreenRegistry(entries + (ScreenEntry("product", __name__, "ProbeProductScreen"),))
+    await start_session(app)
+    await type_keys(SOFA_GREEN_EAN)
+    await wait_for(lambda: app.current_screen == "product", what="product screen after a scan")
+    screen = app.root.sm.current_screen
+    assert screen.prepared == {"product_id": "P-SOFA", "variant_id": SOFA_GREEN}
+    assert events(app, analytics.UNKNOWN_BARCODE) == []
+
+
+@pytest.mark.kiosk(**{"session.idle_timeout_s": 45.0, "session.idle_warning_s": 20.0})
+async def test_idle_warning_extends_then_resets_everything(kiosk_app: Any) -> None:
+    app = kiosk_app
+    await start_session(app)
+    app.add_to_cart(SOFA_GREEN, 2)
+    await settle(app)
+    assert app.cart_count == 2
+    app.set_accessible(True)
+
+    app.idle_clock.advance(15)  # 15 s idle: no warning yet
+    await wait_frames(3)
+    assert app._idle_warning is None
+    app.idle_clock.advance(11)  # 26 s: within the last 20 s
+    warning = await wait_for(lambda: app._idle_warning, what="the idle warning")
+    await wait_for(lambda: 0 < warning.seconds_left <= 20, what="the countdown")
+    await tap(warning.ids.still_here)
+    assert app._idle_warning is None and warning.parent is None
+    assert app.current_screen == "home" and app.cart_count == 2 and app.accessible
+
+    app.idle_clock.advance(26)
+    await wait_for(lambda: app._idle_warning, what="the idle warning, again")
+    app.idle_clock.advance(20)
+    await wait_for(lambda: app.current_screen == "attract", what="reset to attract")
+    assert len(app.cart) == 0 and app.cart_count == 0
+    assert app.root.sm.current == "attract"
+    assert not app.accessible and not app.theme.high_contrast
+    assert app.overlays == [] and not app.can_go_back
+
+    # The next customer starts clean.
+    await start_session(app)
+    assert app.cart_count == 0 and len(app._history) == 1
+
+
+def visible_buttons(root: Any) -> list[Any]:
+    from kivy.uix.behaviors import ButtonBehavior
+
+    found = []
+
+    def walk(w: Any) -> None:
+        if w.opacity == 0 or w.disabled:
+            return
+        if isinstance(w, ButtonBehavior) and w.width > 0 and w.height > 0:
+            found.append(w)
+        for child in w.children:
+            walk(child)
+
+    walk(root)
+    return found
+
+
+def window_span(w: Any) -> tuple[float, float] | None:
+    """The part of ``w`` the customer can see, as window y from-to; None if scrolled out of view."""
+    from kivy.uix.stencilview import StencilView
+
+    _x0, y0 = w.to_window(w.x, w.y)
+    _x1, y1 = w.to_window(w.right, w.top)
+    parent = w.parent
+    while parent is not None and parent is not parent.parent:
+        if isinstance(parent, StencilView):  # ScrollView clips its content
+            _px, py0 = parent.to_window(parent.x, parent.y)
+            _px, py1 = parent.to_window(parent.right, parent.top)
+            y0, y1 = max(y0, py0), min(y1, py1)
+        parent = parent.parent
+    return (y0, y1) if y1 - y0 > 1 else None
+
+
+# Screen 800-1500 mm above the floor: only its lower 420 of 700 mm are in reach.
+@pytest.mark.kiosk(**{"display.mount_bottom_mm": 800.0, "display.screen_height_mm": 700.0})
+async def test_accessibility_mode_moves_every_control_into_the_reach_band(kiosk_app: Any) -> None:
+    app = kiosk_app
+    await start_session(app)
+    band = app.reach()
+    assert band.bottom_px == 0 and band.top_px == pytest.approx(app.root.height * 420 / 700)
+    spans = [s for s in (window_span(b) for b in visible_buttons(app.root)) if s]
+    assert any(top > band.top_px for _bottom, top in spans), "the top bar starts out of reach"
+    font_before, target_before = app.theme.font_m, app.theme.target
+
+    await tap(topbar(app).ids.access_button)
+    assert app.accessible and app.theme.high_contrast
+    assert app.theme.font_m > font_before and app.theme.target > target_before
+    await wait_frames(3)
+    for screen_state in ("home", "help"):
+        if screen_state == "help":
+            app.request_help()
+            await wait_frames(3)
+        buttons = [(b, window_span(b)) for b in visible_buttons(app.root)]
+        buttons = [(b, span) for b, span in buttons if span]
+        assert len(buttons) >= 5
+        for b, (bottom, top) in buttons:
+            assert band.contains(bottom, top), f"{b!r} ({getattr(b, 'text', '')}) at {bottom:.0f}-{top:.0f} px"
+    app.dismiss_overlays()
+    await tap(topbar(app).ids.access_button)
+    assert not app.accessible and app.theme.font_m == font_before
+
+
+async def test_touch_targets_are_at_least_15_mm(kiosk_app: Any) -> None:
+    app = kiosk_app
+    await start_session(app)
+    app.request_help()
+    await wait_frames(3)
+    min_px = app.config_obj.display.min_target_mm / 25.4 * app.config_obj.display.dpi
+    buttons = visible_buttons(app.root)
+    assert len(buttons) >= 6
+    for b in buttons:
+        assert b.width >= min_px - 0.5 and b.height >= min_px - 0.5, f"{getattr(b, 'text', b)}: {b.size}"
+
+
+async def test_catalog_text_is_shown_literally(kiosk_app: Any) -> None:
+    from kivy.core.text import Label as CoreLabel
+
+    app = kiosk_app
+    attract = app.root.sm.current_screen
+    await wait_for(lambda: attract.slide and attract.slide.title == LITERAL_NAME or attract.next_slide(),
+                   what="the scene with the literal title")
+    await wait_frames(2)
+    label = attract.ids.scene_title
+    assert label.text == LITERAL_NAME and not label.markup
+    assert attract.ids.scene_subtitle.text == "%(x)s {name}"
+    # Drawn as typed: as wide as the literal text, brackets and all (markup would draw "x {0} %s").
+    core = CoreLabel(font_size=label.font_size, bold=True, font_name=label.font_name)
+    drawn = max(line.w for line in label._label._cached_lines)
+    assert drawn == pytest.approx(core.get_extents(LITERAL_NAME)[0], abs=2)
+    assert drawn > core.get_extents("x {0} %s")[0] + 20
+
+    await start_session(app)
+    titles = [t.ids.title for t in app.root.sm.current_screen.ids.tiles.children]
+    assert LITERAL_NAME in [t.text for t in titles]
+    assert not any(t.markup for t in titles)
+
+
+async def test_unexpected_exception_lands_on_home_calmly(kiosk_app: Any) -> None:
+    from kivy.clock import Clock
+
+    app = kiosk_app
+    await start_session(app)
+    app.add_to_cart(SOFA_GREEN, 1)
+    await settle(app)
+
+    def boom(_dt: float) -> None:
+        raise RuntimeError("a bug in some screen")
+
+    Clock.schedule_once(boom, 0)
+    await wait_for(lambda: app.errors_handled == 1, what="the exception handler")
+    await wait_for(lambda: app.overlays, what="the calm notice")
+    assert app.current_screen == "home"
+    assert "something went wrong" in app.overlays[-1].message
+    assert "Traceback" not in app.overlays[-1].message
+    assert app.cart_count == 1  # the customer's cart survives
+
+    # An error raised by a touch handler is caught the same way.
+    button = topbar(app).ids.access_button
+    button.bind(on_release=lambda *_: 1 / 0)
+    app.dismiss_overlays()
+    await tap(button)
+    await wait_for(lambda: app.errors_handled == 2, what="the second error")
+    await wait_frames(2)
+    assert app.current_screen == "home" and app.overlays
+    await wait_frames(3)  # the app still draws frames
+
+
+async def test_sync_reprices_cart_without_moving_the_customer(kiosk_app: Any) -> None:
+    app = kiosk_app
+    await start_session(app)
+    app.add_to_cart(SOFA_GREEN, 2)
+    await settle(app)
+    assert app.cart.lines[0].unit_minor == 89900
+    with app.db.begin() as conn:
+        conn.execute(update(Variant).where(Variant.id == SOFA_GREEN).values(price_minor=79900))
+    version = app.cart_version
+    t = threading.Thread(target=app.catalog_changed, args=(object(),))  # as the sync worker does
+    t.start()
+    t.join()
+    await wait_for(lambda: app.catalog_version == 1, what="the catalog refresh")
+    await settle(app)
+    assert app.cart.lines[0].unit_minor == 79900 and app.cart.lines[0].qty == 2
+    assert app.cart_version > version
+    assert app.current_screen == "home"
+
+
+async def test_a_missing_screen_module_sends_the_customer_home(kiosk_app: Any) -> None:
+    from screens.registry import SCREENS, ScreenEntry, ScreenRegistry
+
+    app = kiosk_app
+    await start_session(app)
+    app._registry = ScreenRegistry(SCREENS + (ScreenEntry("ghost", "screens.no_such_module", "Ghost"),))
+    app._navigate("ghost", {})
+    await wait_frames(2)
+    assert app.current_screen == "home"
+    assert app.overlays and app.overlays[-1].title == "That is not available right now"
