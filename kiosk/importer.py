@@ -291,6 +291,11 @@ def _run(engine: Engine, path: Path, fmt: str, skip_invalid: bool, grouped: bool
     with engine.connect() as conn:
         trans = conn.begin()
         try:
+            # Take the write lock first (a write that changes nothing): the
+            # import reads before it writes, and a read transaction that
+            # later needs the write lock fails at once, without waiting,
+            # if another writer (the sync worker) committed in between.
+            conn.exec_driver_sql("DELETE FROM categories WHERE 0")
             job = _Import(conn, report, skip_invalid, progress)
             fatal = False
             try:
