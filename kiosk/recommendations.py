@@ -16,17 +16,18 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, bindparam, case, func, or_, select
 from sqlalchemy.engine import Connection
 
 from kiosk.catalog import PATH_SEP, ProductSummary, summary_map
-from kiosk.models import Category, Product, ProductTag, Scene, SceneItem, utcnow
+from kiosk.models import Category, Product, ProductTag, Scene, SceneItem, Variant, utcnow
 
 _p = Product.__table__
 _t = ProductTag.__table__
 _c = Category.__table__
 _s = Scene.__table__
 _si = SceneItem.__table__
+_v = Variant.__table__
 
 #: Tags that say nothing about what goes together.
 GENERIC_TAGS = frozenset({"sale", "online only", "new", "bestseller", "featured", "clearance"})
@@ -34,8 +35,8 @@ GENERIC_TAGS = frozenset({"sale", "online only", "new", "bestseller", "featured"
 PER_CATEGORY = 2
 #: Why a featured product fills a row nothing else could fill.
 POPULAR_REASON = "Popular in our store"
-#: Fallback candidates considered (the best by shared tags), to bound the work on big catalogs.
-CANDIDATES = 400
+#: Fallback candidates considered, to bound the work on big catalogs.
+CANDIDATES = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,26 @@ class Recommendation:
     scene_id: str | None = None
     scene_title: str = ""
     shared_scenes: int = 0
+
+
+# Built once with expanding binds: statement construction would otherwise
+# cost more than the queries themselves.
+_TAG_NEIGHBOURS_STMT = (
+    select(_t.c.product_id, func.count().label("n"))
+    .where(_t.c.tag.in_(bindparam("tags", expanding=True)), _t.c.product_id != bindparam("me"))
+    # No ORDER BY: grouping follows the (product_id, tag) primary key, so
+    # SQLite streams groups and stops after CANDIDATES of them instead of
+    # sorting every product that shares a popular tag; the candidates are
+    # ranked by shared-tag count in Python. On a small store that is every
+    # neighbour; on a large one, a deterministic slice of them.
+    .group_by(_t.c.product_id).limit(CANDIDATES)
+)
+_FACTS_STMT = (
+    select(_p.c.id, _p.c.category_id, func.max(case((_v.c.stock_store > 0, 1), else_=0)))
+    .join(_v, _v.c.product_id == _p.c.id)
+    .where(_p.c.id.in_(bindparam("ids", expanding=True)))
+    .group_by(_p.c.id, _p.c.category_id)
+)
 
 
 def _active_scene_rows(conn: Connection, store_id: str | None, now: datetime) -> list[tuple[str, str]]:
@@ -112,10 +133,7 @@ def _fallback(conn: Connection, product_id: str, name: str, category_id: str | N
             if t.casefold() not in GENERIC_TAGS]
     scores: dict[str, int] = {}
     if tags:
-        rows = conn.execute(
-            select(_t.c.product_id, func.count().label("n")).where(_t.c.tag.in_(tags), _t.c.product_id != product_id)
-            .group_by(_t.c.product_id).order_by(func.count().desc()).limit(CANDIDATES)
-        )
+        rows = conn.execute(_TAG_NEIGHBOURS_STMT, {"tags": tags, "me": product_id})
         scores = {pid: int(n) * 2 for pid, n in rows if pid not in exclude}
     root = None
     if category_id:
@@ -130,21 +148,28 @@ def _fallback(conn: Connection, product_id: str, name: str, category_id: str | N
                 scores.setdefault(pid, 0)
     if not scores:
         return []
-    products = summary_map(conn, list(scores))
+    # Rank on two cheap facts per candidate (category, in stock here) and
+    # build card data only for the few picked: a popular tag can match
+    # thousands of products.
+    facts: dict[str, tuple[str | None, bool]] = {}
+    cand = list(scores)
+    for i in range(0, len(cand), 900):
+        for pid, cat, stocked in conn.execute(_FACTS_STMT, {"ids": cand[i:i + 900]}):
+            facts[pid] = (cat, bool(stocked))
 
-    def key(pid: str) -> tuple[int, int, int, int]:
-        s = products[pid]
+    def key(pid: str) -> tuple[int, int, bool, int]:
+        cat, stocked = facts[pid]
         # Another sofa is an alternative, not something that goes with a
         # sofa: products of the same category come after every complement.
-        same = int(s.category_id == category_id and category_id is not None)
-        return (same, -scores[pid], not s.in_stock, _stable_jitter(product_id, pid))
+        same = int(cat == category_id and category_id is not None)
+        return (same, -scores[pid], not stocked, _stable_jitter(product_id, pid))
 
-    ranked = sorted(products, key=key)
+    ranked = sorted(facts, key=key)
     # Spread the row over categories: at most PER_CATEGORY of one kind first.
     picked: list[str] = []
     per_cat: dict[str | None, int] = {}
     for pid in ranked:
-        cat = products[pid].category_id
+        cat = facts[pid][0]
         if per_cat.get(cat, 0) < PER_CATEGORY:
             picked.append(pid)
             per_cat[cat] = per_cat.get(cat, 0) + 1
@@ -152,6 +177,8 @@ def _fallback(conn: Connection, product_id: str, name: str, category_id: str | N
             break
     if len(picked) < want:
         picked += [pid for pid in ranked if pid not in picked][: want - len(picked)]
+    products = summary_map(conn, picked)
+    picked = [pid for pid in picked if pid in products]
     return [Recommendation(products[pid], f"Goes with \u201c{name}\u201d") for pid in picked]
 
 
