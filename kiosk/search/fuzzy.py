@@ -64,14 +64,17 @@ def osa_distance(a: str, b: str, limit: int) -> int:
 
 def deletions(word: str, depth: int) -> set[str]:
     """Every string made by deleting up to ``depth`` characters of ``word`` (itself included)."""
-    out = {word}
-    frontier = {word}
-    for _ in range(depth):
-        nxt: set[str] = set()
-        for w in frontier:
-            nxt.update(w[:i] + w[i + 1 :] for i in range(len(w)))
-        out |= nxt
-        frontier = nxt
+    n = len(word)
+    first = {word[:i] + word[i + 1 :] for i in range(n)}
+    if depth <= 1:
+        first.add(word)
+        return first if depth == 1 else {word}
+    out = {w[:i] + w[i + 1 :] for w in first for i in range(n - 1)}
+    out |= first
+    out.add(word)
+    if depth > 2:
+        for _ in range(depth - 2):
+            out |= {w[:i] + w[i + 1 :] for w in out for i in range(len(w))}
     return out
 
 

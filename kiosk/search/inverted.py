@@ -25,7 +25,7 @@ exactness, then the static order, so ranking is a C-level ``nsmallest``.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 from itertools import repeat
@@ -132,65 +132,72 @@ class InvertedIndex:
             sort: Give them ordinals in the static tie-break order (a full build).
         """
         rows = sorted(rows, key=_static_order) if sort else list(rows)
-        postings = self.postings
-        new_tokens: list[str] = []
-        # Lists while adding, turned back into tuples at the end.
-        touched: dict[str, list[list[int] | None]] = {}
-        # Brands, categories and variant option lists repeat across products.
-        memo: dict[str, frozenset[str]] = {}
+        # Per field: token -> doc keys added now (ascending: keys only grow).
+        added: list[defaultdict[str, list[int]]] = [defaultdict(list) for _ in range(N_FIELDS)]
+        # Brands, category paths + tags and variant option lists repeat
+        # across products: each distinct text is tokenised once, and its
+        # products' keys are spread over its tokens at the end (C-level
+        # list.extend instead of one Python step per token and product).
+        shared: list[dict[str, list[int]]] = [{} for _ in range(N_FIELDS)]
         cat_memo: dict[str | None, str] = {}
-        empty: frozenset[str] = frozenset()
-
-        def shared_tokens(text: str) -> frozenset[str]:
-            toks = memo.get(text)
-            if toks is None:
-                toks = memo[text] = frozenset(tokenize(text)) if text else empty
-            return toks
-
+        docs, by_id = self.docs, self.by_id
+        name_lists, desc_lists = added[FIELD_NAME], added[FIELD_DESCRIPTION]
+        brand_docs, cat_docs, variant_docs = shared[FIELD_BRAND], shared[FIELD_CATEGORY], shared[FIELD_VARIANT]
         for row in rows:
-            ordinal = len(self.docs)
-            key = ordinal | (0 if row.in_stock else OUT_OF_STOCK)
+            key = len(docs) | (0 if row.in_stock else OUT_OF_STOCK)
             cat = self.categories.get(row.category_id or "")
-            self.docs.append(Doc(
+            docs.append(Doc(
                 row.id, row.name, row.brand, row.sku, row.currency, row.prices, row.in_stock,
                 row.featured, row.image_url, row.category_id, cat.path if cat else "",
             ))
-            self.by_id[row.id] = key
+            by_id[row.id] = key
             cat_text = cat_memo.get(row.category_id)
             if cat_text is None:
                 cat_text = cat_memo[row.category_id] = self._category_text(row.category_id)
-            seen = set(tokenize(row.name))
-            per_field = [
-                seen,
-                shared_tokens(row.brand),
-                shared_tokens(f"{cat_text} ; {row.tags}" if row.tags else cat_text),
-                shared_tokens(row.variant_text),
-                set(tokenize(row.description)) if row.description else empty,
-            ]
-            for field, toks in enumerate(per_field):
-                if field:
-                    # A token counts in its best (earliest) field only.
-                    toks = toks - seen
-                    if not toks:
-                        continue
-                    seen |= toks
-                for token in toks:
-                    slots = touched.get(token)
-                    if slots is None:
-                        old = postings.get(token)
-                        if old is None:
-                            slots = [None, None, None, None, None]
-                            new_tokens.append(token)
-                        else:
-                            slots = [list(lst) if lst else None for lst in old]
-                        touched[token] = slots
-                    lst = slots[field]
-                    if lst is None:
-                        slots[field] = [key]
+            for docs_by_text, text in (
+                (brand_docs, row.brand),
+                (cat_docs, f"{cat_text} ; {row.tags}" if row.tags else cat_text),
+                (variant_docs, row.variant_text),
+            ):
+                if text:
+                    keys = docs_by_text.get(text)
+                    if keys is None:
+                        docs_by_text[text] = [key]
                     else:
-                        lst.append(key)
-        for token, slots in touched.items():
-            postings[token] = tuple(tuple(lst) if lst else None for lst in slots)
+                        keys.append(key)
+            name_tokens = set(tokenize(row.name))
+            for token in name_tokens:
+                name_lists[token].append(key)
+            if row.description:
+                # Words already in the name need no weaker duplicate.
+                for token in set(tokenize(row.description)) - name_tokens:
+                    desc_lists[token].append(key)
+        for field in (FIELD_BRAND, FIELD_CATEGORY, FIELD_VARIANT):
+            lists = added[field]
+            for text, keys in shared[field].items():
+                for token in set(tokenize(text)):
+                    lists[token].extend(keys)
+            for lst in lists.values():
+                lst.sort()  # merges the ascending runs of each text
+        # A token may sit in several fields of one product; the term map
+        # keeps the best field, so weaker duplicates are harmless.
+        postings = self.postings
+        new_tokens: list[str] = []
+        touched = set().union(*added)
+        for token in touched:
+            old = postings.get(token)
+            if old is None:
+                new_tokens.append(token)
+                old = (None, None, None, None, None)
+            slots = []
+            for field in range(N_FIELDS):
+                lst = added[field].get(token)
+                prev = old[field]
+                if lst is None:
+                    slots.append(prev)
+                else:
+                    slots.append(prev + tuple(lst) if prev else tuple(lst))
+            postings[token] = tuple(slots)
         return new_tokens
 
     def finish(self, new_tokens: list[str], *, full: bool) -> None:
