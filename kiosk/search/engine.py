@@ -45,6 +45,8 @@ MAX_LIMIT = 500
 MAX_OFFSET = 10_000
 _RESULT_CACHE = 1024
 _MAX_SUGGESTIONS = 5
+# Terms matching at least this many products each take the threshold path.
+_THRESHOLD_MIN = 2000
 
 
 class SearchEngine:
@@ -283,6 +285,10 @@ class SearchEngine:
             if query.strip():
                 return [], 1, 0  # only punctuation, emoji or control characters
             return self._featured(idx, n, category, lo, hi, in_stock)
+        if sku_pid is None and category is None and lo is None and hi is None and not in_stock and n > 0:
+            fast = self._top_of_big_intersection(idx, terms, n)
+            if fast is not None:
+                return fast
         acc, k = self._match(idx, terms)
         if sku_pid is not None and sku_pid in idx.by_id:
             key = idx.by_id[sku_pid]
@@ -292,6 +298,59 @@ class SearchEngine:
         if n <= 0 or not acc:
             return [], k, len(acc)
         return heapq.nsmallest(n, acc.values()), k, len(acc)
+
+    @staticmethod
+    def _top_of_big_intersection(idx: InvertedIndex, terms: list[Term], n: int) -> tuple[list[int], int, int] | None:
+        """Top ``n`` of several terms that each match many products (Fagin's threshold algorithm).
+
+        Summing two 20,000-entry maps just to keep the best ten costs
+        milliseconds. Instead the terms' values are walked best-first in
+        parallel (cached sorted lists), each product seen is summed by
+        lookups, and the walk stops once the n-th best sum is below the sum
+        of the current positions' values, a lower bound for every product
+        not seen yet. The count of matches is a C-level key intersection.
+
+        Returns:
+            Like ``_rank``, or None when this path does not apply.
+        """
+        if len(terms) < 2:
+            return None
+        maps = [idx.term_map(t) for t in terms]
+        if min(len(m) for m in maps) < _THRESHOLD_MIN:
+            return None
+        by_size = sorted(maps, key=len)
+        common = by_size[0].keys() & by_size[1].keys()
+        for m in by_size[2:]:
+            common &= m.keys()
+        if idx.dead:
+            common -= idx.dead
+        if not common:
+            return None  # the general path ranks partial matches
+        lists = [idx.term_sorted(t) for t in terms]
+        heap: list[int] = []  # negated sums: a max-heap of the best n
+        seen: set[int] = set()
+        for depth in range(min(len(lst) for lst in lists)):
+            bound = 0
+            for lst in lists:
+                value = lst[depth]
+                bound += value
+                d = value & LOW_MASK
+                if d in seen:
+                    continue
+                seen.add(d)
+                if d not in common:
+                    continue
+                total = sum(m[d] for m in maps)
+                if len(heap) < n:
+                    heapq.heappush(heap, -total)
+                elif total < -heap[0]:
+                    heapq.heapreplace(heap, -total)
+            if len(heap) >= n and -heap[0] < bound:
+                break
+        else:
+            if any(len(lst) < len(m) for lst, m in zip(lists, maps)):
+                return None  # the best SORTED_DEPTH were not enough: sum everything
+        return sorted(-v for v in heap), len(terms), len(common)
 
     @staticmethod
     def _match(idx: InvertedIndex, terms: list[Term]) -> tuple[dict[int, int], int]:

@@ -24,6 +24,7 @@ exactness, then the static order, so ranking is a C-level ``nsmallest``.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left, insort
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable
@@ -52,6 +53,9 @@ LOW_MASK = (1 << CODE_SHIFT) - 1
 # keystroke. Bounded by count and by total entries (~100 bytes each).
 _TERM_CACHE = 4096
 _TERM_CACHE_ENTRIES = 1_000_000
+# Sorted value lists of big terms, for the threshold top-k of big intersections.
+_SORTED_CACHE = 128
+SORTED_DEPTH = 512
 # Highest code point, to bound a prefix range in the sorted vocabulary.
 _MAX_CHAR = "\U0010ffff"
 
@@ -100,6 +104,7 @@ class InvertedIndex:
         self.set_categories(categories)
         self._terms: OrderedDict[Term, dict[int, int]] = OrderedDict()
         self._cached_entries = 0
+        self._sorted: OrderedDict[Term, list[int]] = OrderedDict()
         self._cat_docs: dict[str, frozenset[int]] = {}
         self._empty_order: list[int] | None = None
 
@@ -229,6 +234,7 @@ class InvertedIndex:
         """Drop derived data after a change."""
         self._terms.clear()
         self._cached_entries = 0
+        self._sorted.clear()
         self._cat_docs = {}
         self._empty_order = None
 
@@ -257,6 +263,19 @@ class InvertedIndex:
         ):
             _, evicted = self._terms.popitem(last=False)
             self._cached_entries -= len(evicted)
+        return result
+
+    def term_sorted(self, term: Term) -> list[int]:
+        """The best values of ``term``'s map, ascending (at most SORTED_DEPTH of them; cached)."""
+        cached = self._sorted.get(term)
+        if cached is not None:
+            self._sorted.move_to_end(term)
+            return cached
+        values = self.term_map(term).values()
+        result = heapq.nsmallest(SORTED_DEPTH, values) if len(values) > SORTED_DEPTH else sorted(values)
+        self._sorted[term] = result
+        if len(self._sorted) > _SORTED_CACHE:
+            self._sorted.popitem(last=False)
         return result
 
     def _build_term_map(self, term: Term) -> dict[int, int]:
