@@ -67,7 +67,10 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(u, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True)
+    # No pool_pre_ping: it costs a round trip on every checkout, i.e. on
+    # every poll. A connection the server dropped fails one request, and
+    # SQLAlchemy then discards the whole pool (disconnect detection).
+    return create_engine(u, pool_size=pool_size, max_overflow=2 * pool_size, pool_recycle=1800)
 
 
 @contextmanager

@@ -13,13 +13,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, bindparam, select
 
 from kiosk.central.catalog import dumps
 from kiosk.central.errors import ApiError
 from kiosk.central.images import absolute_image_urls
 from kiosk.central.models import CHAIN_LEVEL, Change, Override, Product
 from kiosk.central.stores import StoreInfo
+
+_CH, _P = Change.__table__.c, Product.__table__.c
+_IN_FEED = and_(_CH.chain_id == bindparam("chain"), _CH.store_id.in_([CHAIN_LEVEL, bindparam("store")]),
+                _CH.seq > bindparam("since"))
+# Built once (statement construction costs more than a small query).
+_PAGE_QUERY = (select(_CH.seq, _CH.op, _CH.product_id, _P.record)
+               .select_from(Change.__table__.outerjoin(
+                   Product.__table__, and_(_P.chain_id == _CH.chain_id, _P.product_id == _CH.product_id)))
+               .where(_IN_FEED).order_by(_CH.seq).limit(bindparam("n")))
+_BEYOND_QUERY = select(_CH.seq).where(_IN_FEED).order_by(_CH.seq).offset(bindparam("off")).limit(1)
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
@@ -40,12 +50,8 @@ def page_etag(info: StoreInfo, since: int, limit: int) -> str:
 
 
 def _is_last_page(conn: Connection, info: StoreInfo, since: int, limit: int) -> bool:
-    beyond = conn.execute(
-        select(Change.seq)
-        .where(Change.chain_id == info.chain_id, Change.store_id.in_((CHAIN_LEVEL, info.store_id)),
-               Change.seq > since)
-        .order_by(Change.seq).offset(limit).limit(1)
-    ).first()
+    beyond = conn.execute(_BEYOND_QUERY, {"chain": info.chain_id, "store": info.store_id, "since": since,
+                                          "off": limit}).first()
     return beyond is None
 
 
@@ -108,6 +114,11 @@ def apply_overrides(record: dict[str, Any], overrides: list[Any]) -> dict[str, A
     return record
 
 
+def empty_page(info: StoreInfo) -> str:
+    """The JSON body of the page after the head: no changes, caught up."""
+    return f'{{"changes":[],"next":{info.head},"more":false,"checkpoint":{info.head}}}'
+
+
 def read_page(conn: Connection, info: StoreInfo, since: int, limit: int, base_url: str) -> tuple[str, bool]:
     """The JSON body of one feed page.
 
@@ -129,14 +140,8 @@ def read_page(conn: Connection, info: StoreInfo, since: int, limit: int, base_ur
     if since > info.head:
         raise ApiError(410, "cursor_invalid",
                        f"cursor {since} is beyond this feed's head {info.head}; resynchronise from 0")
-    rows = conn.execute(
-        select(Change.seq, Change.op, Change.product_id, Product.record)
-        .outerjoin(Product, and_(Product.chain_id == Change.chain_id, Product.product_id == Change.product_id))
-        .where(Change.chain_id == info.chain_id, Change.store_id.in_((CHAIN_LEVEL, info.store_id)),
-               Change.seq > since)
-        .order_by(Change.seq)
-        .limit(limit + 1)
-    ).all()
+    rows = conn.execute(_PAGE_QUERY, {"chain": info.chain_id, "store": info.store_id, "since": since,
+                                      "n": limit + 1}).all()
     more = len(rows) > limit
     rows = rows[:limit]
     upserted = [r.product_id for r in rows if r.op == "upsert" and r.record is not None]

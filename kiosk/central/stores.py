@@ -6,13 +6,18 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from kiosk.central.errors import ApiError
 from kiosk.central.models import Chain, Store
 from kiosk.models import utcnow
 
 DEFAULT_CHAIN = "default"
+_S, _C = Store.__table__.c, Chain.__table__.c
+# Built once: every feed request reads the store's head.
+_STORE_QUERY = (select(_S.id, _S.chain_id, _S.name, _S.last_seq, _S.scenes_version, _C.epoch, _C.head_seq)
+                .join_from(Store.__table__, Chain.__table__, _C.id == _S.chain_id)
+                .where(_S.id == bindparam("s")))
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -68,12 +73,7 @@ def store_info(conn: Connection, store_id: str) -> StoreInfo:
     Raises:
         ApiError: 404 ``store_not_found``.
     """
-    row = conn.execute(
-        select(Store.id, Store.chain_id, Store.name, Store.last_seq, Store.scenes_version,
-               Chain.epoch, Chain.head_seq)
-        .join(Chain, Chain.id == Store.chain_id)
-        .where(Store.id == store_id)
-    ).first()
+    row = conn.execute(_STORE_QUERY, {"s": store_id}).first()
     if row is None:
         raise ApiError(404, "store_not_found", f"no store {store_id!r}")
     return StoreInfo(store_id=row.id, chain_id=row.chain_id, name=row.name, epoch=row.epoch,
