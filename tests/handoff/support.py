@@ -53,20 +53,24 @@ class CentralServer:
     log_path: Path
 
 
-def _run(cmd: list[str], env: dict[str, str]) -> str:
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[2:])} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return proc.stdout.strip()
-
-
 @contextmanager
 def central_server(workdir: Path, store: str = "demo-store") -> Iterator[CentralServer]:
     """Start the reference central service on a free port; stop it afterwards."""
     db = workdir / "central.sqlite3"
     env = {**os.environ, "KIOSK_CENTRAL_DB": str(db)}
-    _run(kiosk_cmd("central", "migrate", "--db", str(db)), env)
-    token = _run(kiosk_cmd("central", "token", "create", "--store", store, "--db", str(db)), env).split()[-1]
+    # Schema and token in process (fast); the service itself is a real process.
+    from kiosk.central.auth import create_token
+    from kiosk.central.db import make_engine, migrate, write_tx
+    from kiosk.central.stores import ensure_store
+
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        migrate(engine)
+        with write_tx(engine) as conn:
+            ensure_store(conn, store, name="Hearth & Home")
+            token = create_token(conn, store_id=store, label="handoff tests")
+    finally:
+        engine.dispose()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = workdir / "central.log"

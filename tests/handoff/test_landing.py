@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,9 +29,10 @@ ITEMS = [
 CHECKOUT = "https://hearth-and-home.example/cart/40112233445566:1,40112233445577:2?storefront=true&ref=kiosk"
 
 
-@pytest.fixture
-def central(tmp_path: Path) -> Iterator[tuple[TestClient, Engine, str]]:
-    settings = Settings(db_url=f"sqlite:///{tmp_path / 'central.sqlite3'}")
+@pytest.fixture(scope="module")
+def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Engine, str]]:
+    # One migrated service for the module; every test makes its own handoffs.
+    settings = Settings(db_url=f"sqlite:///{tmp_path_factory.mktemp('central') / 'central.sqlite3'}")
     engine = make_engine(settings.db_url)
     migrate(engine)
     with write_tx(engine) as conn:

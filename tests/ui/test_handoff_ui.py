@@ -7,6 +7,7 @@ link, which headless Chromium opens to show the cart; the scan is counted.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +50,9 @@ def prepare_variants(db: Path) -> list[str]:
 
 
 async def fill_cart_and_open_handoff(app: Any, variant_ids: list[str], qtys: list[int]) -> Any:
+    if app.current_screen == "attract":
+        await tap(app.root.sm.current_screen)  # a customer starts a session
+        await wait_for(lambda: app.current_screen == "home", what="home after touching attract")
     # One at a time, as a customer adds them: the cart keeps that order.
     for n, (vid, qty) in enumerate(zip(variant_ids, qtys), 1):
         app.add_to_cart(vid, qty)
@@ -97,6 +101,16 @@ async def test_offline_qr_on_screen_is_the_shop_permalink(kiosk_app: Any, tmp_pa
     name = app.cart.lines[3].name
     assert name in screen.missing_text
     assert screen.short_code == "" and screen.destination == SHOP
+    # Counted for "carts handed off" (nothing about the customer).
+    engine = create_engine(f"sqlite:///{app.config_obj.db}")
+    try:
+        with engine.connect() as conn:
+            payloads = [json.loads(r[0]) for r in conn.execute(
+                text("SELECT payload FROM events WHERE kind = 'handoff'"))]
+    finally:
+        engine.dispose()
+    assert payloads == [{"kind": "shopify", "lines": 4, "carried": 3, "missing": 1, "code": "",
+                         "qr_version": screen.matrix.version}]
     # Every module at least 0.5 mm at the configured DPI, whole pixels.
     qr = screen.ids.qr
     assert qr.module_px * 25.4 / app.config_obj.display.dpi >= 0.5
