@@ -132,8 +132,8 @@ _SQL_CODE_OWNERS = ("SELECT barcodes.code, variants.product_id FROM barcodes "
                     "JOIN variants ON variants.id = barcodes.variant_id WHERE barcodes.code IN ({})")
 
 
-def _find_conflicts(conn: Connection, records: list[ProductRecord]) -> tuple[list[ProductRecord],
-                                                                               list[tuple[ProductRecord, RecordError]]]:
+def _find_conflicts(conn: Connection, records: list[ProductRecord], fresh: FreshCatalog | None = None
+                    ) -> tuple[list[ProductRecord], list[tuple[ProductRecord, RecordError]]]:
     """Split records into writable ones and ones that collide with another product.
 
     A SKU/barcode/variant id may move between products that are both in
@@ -141,12 +141,15 @@ def _find_conflicts(conn: Connection, records: list[ProductRecord]) -> tuple[lis
     a product that stays as it is.
     """
     batch_ids = {r.id for r in records}
-    skus = [v.sku for r in records for v in r.variants]
-    vids = [v.id for r in records for v in r.variants]
-    codes = [c for r in records for v in r.variants for c in v.barcodes]
-    sku_owner = _owners(conn, _SQL_SKU_OWNERS, skus)
-    vid_owner = _owners(conn, _SQL_VID_OWNERS, vids)
-    code_owner = _owners(conn, _SQL_CODE_OWNERS, codes)
+    if fresh is not None:
+        sku_owner, vid_owner, code_owner = fresh.sku, fresh.vid, fresh.code
+    else:
+        skus = [v.sku for r in records for v in r.variants]
+        vids = [v.id for r in records for v in r.variants]
+        codes = [c for r in records for v in r.variants for c in v.barcodes]
+        sku_owner = _owners(conn, _SQL_SKU_OWNERS, skus)
+        vid_owner = _owners(conn, _SQL_VID_OWNERS, vids)
+        code_owner = _owners(conn, _SQL_CODE_OWNERS, codes)
     # Within the batch, the first product to claim a value keeps it.
     claimed_sku: dict[str, str] = {}
     claimed_vid: dict[str, str] = {}
@@ -282,7 +285,59 @@ def _write_children(conn: Connection, records: list[ProductRecord]) -> int:
     return len(variants)
 
 
-def upsert_products(conn: Connection, records: Iterable[ProductRecord], *, index: bool = True) -> StoreResult:
+class FreshCatalog:
+    """Who owns each SKU, variant id and barcode, when the catalog started out empty.
+
+    A bulk writer that fills an empty catalog (a kiosk's first import) in
+    one transaction can pass one of these to every :func:`upsert_products`
+    call: ownership is then answered from memory instead of three indexed
+    lookups per variant, and there are no old variants to delete. Get one
+    with :meth:`if_empty`; it is only valid inside that same transaction.
+    """
+
+    def __init__(self) -> None:
+        self.sku: dict[str, str] = {}
+        self.vid: dict[str, str] = {}
+        self.code: dict[str, str] = {}
+        # Product id -> the codes it holds, to release them if it is rewritten.
+        self._held: dict[str, tuple[list[str], list[str], list[str]]] = {}
+
+    @classmethod
+    def if_empty(cls, conn: Connection) -> FreshCatalog | None:
+        """A tracker if the catalog tables are empty now, else ``None``."""
+        for table in ("products", "variants", "barcodes"):
+            if conn.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {table})").scalar():
+                return None
+        return cls()
+
+    def written_before(self, pid: str) -> bool:
+        """True if this transaction already wrote product ``pid``."""
+        return pid in self._held
+
+    def record(self, recs: list[ProductRecord]) -> None:
+        """Note what ``recs`` hold now (after they were written)."""
+        for rec in recs:
+            old = self._held.get(rec.id)
+            if old is not None:
+                for mapping, values in zip((self.sku, self.vid, self.code), old):
+                    for value in values:
+                        if mapping.get(value) == rec.id:
+                            del mapping[value]
+            skus = [v.sku for v in rec.variants]
+            vids = [v.id for v in rec.variants]
+            codes = [c for v in rec.variants for c in v.barcodes]
+            pid = rec.id
+            for value in skus:
+                self.sku[value] = pid
+            for value in vids:
+                self.vid[value] = pid
+            for value in codes:
+                self.code[value] = pid
+            self._held[pid] = (skus, vids, codes)
+
+
+def upsert_products(conn: Connection, records: Iterable[ProductRecord], *, index: bool = True,
+                    fresh: FreshCatalog | None = None) -> StoreResult:
     """Insert or replace products, with their variants, barcodes, images and tags.
 
     Runs inside the caller's transaction (commit or roll back as a whole).
@@ -293,6 +348,8 @@ def upsert_products(conn: Connection, records: Iterable[ProductRecord], *, index
             earlier one wins.
         index: Call ``update_index(conn, written_ids)`` before returning
             (``False`` lets a bulk writer call it once at the end instead).
+        fresh: For bulk writers filling an empty catalog: see
+            :class:`FreshCatalog`.
 
     Returns:
         The ids written and the records refused because a SKU, barcode or
@@ -305,15 +362,19 @@ def upsert_products(conn: Connection, records: Iterable[ProductRecord], *, index
     result = StoreResult()
     if not latest:
         return result
-    good, bad = _find_conflicts(conn, list(latest.values()))
+    good, bad = _find_conflicts(conn, list(latest.values()), fresh)
     result.rejected = bad
     if good:
         ids = [r.id for r in good]
         _write_categories(conn, good)
         _write_products(conn, good, utcnow())
-        _delete_children(conn, ids)
+        old = ids if fresh is None else [pid for pid in ids if fresh.written_before(pid)]
+        if old:
+            _delete_children(conn, old)
         result.variants = _write_children(conn, good)
         result.written = ids
+        if fresh is not None:
+            fresh.record(good)
         if index:
             update_index(conn, ids)
     return result
@@ -406,4 +467,4 @@ def upsert_scenes(conn: Connection, scenes: Iterable[SceneRecord]) -> int:
     return len(changed)
 
 
-__all__ = ["StoreResult", "delete_products", "upsert_products", "upsert_scenes"]
+__all__ = ["FreshCatalog", "StoreResult", "delete_products", "upsert_products", "upsert_scenes"]

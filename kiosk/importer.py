@@ -35,7 +35,7 @@ from kiosk.catalog_readers import (
     detect_format,
     read_items,
 )
-from kiosk.catalog_store import StoreResult, upsert_products, upsert_scenes
+from kiosk.catalog_store import FreshCatalog, StoreResult, upsert_products, upsert_scenes
 from kiosk.records import ProductRecord, RecordError, SceneRecord, parse_product, parse_scene
 from kiosk.search.index import update_index
 
@@ -138,6 +138,8 @@ class _Import:
                  progress: Callable[[ImportReport], None] | None = None) -> None:
         self.conn = conn
         self.progress = progress
+        # A first import into an empty catalog needs no ownership lookups.
+        self.fresh = FreshCatalog.if_empty(conn)
         self.report = report
         self.skip_invalid = skip_invalid
         self.pending: list[tuple[ProductRecord, SourceProduct]] = []
@@ -237,7 +239,7 @@ class _Import:
             return
         batch = self.pending
         self.pending, self.pending_variants = [], 0
-        result = upsert_products(self.conn, [rec for rec, _ in batch], index=False)
+        result = upsert_products(self.conn, [rec for rec, _ in batch], index=False, fresh=self.fresh)
         self.note_written(result, batch)
         if self.progress is not None:
             self.progress(self.report)
@@ -258,7 +260,7 @@ class _Import:
         if self.deferred:
             retry, self.deferred = self.deferred, []
             by_id = {rec.id: src for rec, src in retry}
-            result = upsert_products(self.conn, [rec for rec, _ in retry], index=False)
+            result = upsert_products(self.conn, [rec for rec, _ in retry], index=False, fresh=self.fresh)
             self.note_written(result, retry)
             for rec, err in result.rejected:
                 self.reject(by_id[rec.id], err)

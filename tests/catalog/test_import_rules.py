@@ -190,3 +190,30 @@ def test_import_makes_products_searchable(engine: Engine, tmp_path: Path) -> Non
     import_file(engine, write_json_catalog(tmp_path / "a.json", small_catalog()))
     hits = search.search("bergen arm").hits
     assert hits and hits[0].product_id == "P-1002"
+
+
+def test_fresh_catalog_tracking_matches_the_database_lookups(engine: Engine) -> None:
+    from kiosk.catalog_store import FreshCatalog
+
+    recs = [parse_product(p) for p in small_catalog()]
+    with engine.connect() as conn:
+        trans = conn.begin()
+        fresh = FreshCatalog.if_empty(conn)
+        assert fresh is not None
+        upsert_products(conn, recs, fresh=fresh)
+        assert FreshCatalog.if_empty(conn) is None  # not empty any more
+        # Rewriting a product in the same transaction releases its old codes.
+        moved = parse_product(product(variants=[variant(sku="NH-OSLO-NEW", barcodes=[])]))
+        assert upsert_products(conn, [moved], fresh=fresh).written == ["P-1001"]
+        taker = parse_product(product(id="P-9", variants=[variant(id="V-9", sku="NH-OSLO-3-GRY", barcodes=[EAN13])]))
+        thief = parse_product(product(id="P-10", variants=[variant(id="V-10", sku="X", barcodes=[EAN8])]))
+        with_fresh = upsert_products(conn, [taker, thief], fresh=fresh)
+        trans.rollback()
+    with engine.begin() as conn:
+        upsert_products(conn, recs)
+        upsert_products(conn, [moved])
+        with_db = upsert_products(conn, [taker, thief])
+    assert with_fresh.written == with_db.written == ["P-9"]
+    assert [(r.id, str(e)) for r, e in with_fresh.rejected] == [(r.id, str(e)) for r, e in with_db.rejected] == [
+        ("P-10", f"variants[0].barcodes[0]: barcode {EAN8} already belongs to product 'P-2001'")]
+    assert count(engine, "variants") == 6
