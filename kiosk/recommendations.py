@@ -80,10 +80,15 @@ _FACTS_STMT = (
 )
 
 
-def _active_scene_rows(conn: Connection, store_id: str | None, now: datetime) -> list[tuple[str, str]]:
+def _active_scenes_with(conn: Connection, product_id: str, store_id: str | None,
+                        now: datetime) -> list[tuple[str, str]]:
+    """``(id, title)`` of the active scenes that show ``product_id``, in display order."""
+    # The product's scenes first (indexed by product), so a chain with
+    # hundreds of scenes only reads the few that matter.
     scope = _s.c.store_id.is_(None) if store_id is None else or_(_s.c.store_id.is_(None), _s.c.store_id == store_id)
-    rows = conn.execute(select(_s.c.id, _s.c.title, _s.c.active_from, _s.c.active_to).where(scope)
-                        .order_by(_s.c.position, _s.c.title, _s.c.id))
+    mine = select(_si.c.scene_id).where(_si.c.product_id == product_id)
+    rows = conn.execute(select(_s.c.id, _s.c.title, _s.c.active_from, _s.c.active_to)
+                        .where(scope, _s.c.id.in_(mine)).order_by(_s.c.position, _s.c.title, _s.c.id))
     return [(r.id, r.title) for r in rows
             if (r.active_from is None or r.active_from <= now) and (r.active_to is None or now < r.active_to)]
 
@@ -95,19 +100,16 @@ def _stable_jitter(a: str, b: str) -> int:
 
 
 def _from_scenes(conn: Connection, product_id: str, store_id: str | None, now: datetime) -> list[Recommendation]:
-    scenes = _active_scene_rows(conn, store_id, now)
+    scenes = _active_scenes_with(conn, product_id, store_id, now)
     if not scenes:
         return []
     order = {sid: i for i, (sid, _title) in enumerate(scenes)}
     titles = dict(scenes)
-    mine = set(conn.execute(select(_si.c.scene_id).where(_si.c.product_id == product_id,
-                                                          _si.c.scene_id.in_(list(order)))).scalars())
-    if not mine:
-        return []
+    mine = list(order)
     shared: dict[str, int] = {}
     first: dict[str, tuple[int, int, str]] = {}  # product -> (scene order, item position, scene id)
     rows = conn.execute(select(_si.c.scene_id, _si.c.product_id, _si.c.position)
-                        .where(_si.c.scene_id.in_(list(mine)), _si.c.product_id != product_id))
+                        .where(_si.c.scene_id.in_(mine), _si.c.product_id != product_id))
     seen_pairs: set[tuple[str, str]] = set()
     for sid, pid, pos in rows:
         if (sid, pid) in seen_pairs:  # a product twice in one scene counts once
