@@ -38,6 +38,10 @@ from kiosk.search.normalize import Term, normalize, tokenize, typo_budget
 
 FIELD_NAME, FIELD_BRAND, FIELD_CATEGORY, FIELD_VARIANT, FIELD_DESCRIPTION = range(5)
 N_FIELDS = 5
+# Fields (counted from the name) where a typo match, or a word begun by a 1-2
+# letter prefix, counts: typos in descriptions are mostly noise.
+TYPO_FIELDS = FIELD_VARIANT + 1
+SHORT_PREFIX_FIELDS = FIELD_CATEGORY + 1
 FIELD_WEIGHT = 64
 TYPO_WEIGHT = 4096
 # A query term a product does not contain at all (only when no product
@@ -282,12 +286,13 @@ class InvertedIndex:
         groups: dict[int, list[list[int]]] = {}
         postings = self.postings
 
-        def add(token: str, typos: int, exact: bool) -> None:
+        def add(token: str, typos: int, exact: bool, fields: int = N_FIELDS) -> None:
             slots = postings.get(token)
             if slots is None:
                 return
             base = typos * TYPO_WEIGHT + (0 if exact else 1)
-            for field, lst in enumerate(slots):
+            for field in range(fields):
+                lst = slots[field]
                 if lst:
                     groups.setdefault(base + field * FIELD_WEIGHT, []).append(lst)
 
@@ -296,22 +301,30 @@ class InvertedIndex:
             add(text, 0, True)
         else:
             budget = typo_budget(text)
+            # One or two letters say little: they never match in
+            # descriptions ("in", "by"), and words they merely begin count
+            # only in names, brands, categories and tags (else "b" would
+            # find every product that comes in black).
+            exact_fields = N_FIELDS if len(text) >= 3 else FIELD_DESCRIPTION
+            add(text, 0, True, exact_fields)
+            seen = {text}
             if term.prefix:
+                begun_fields = N_FIELDS if len(text) >= 3 else SHORT_PREFIX_FIELDS
                 found = self.prefix_range(text)
                 for token in found:
-                    add(token, 0, token == text)
+                    if token != text:
+                        add(token, 0, False, begun_fields)
+                seen.update(found)
                 if budget:
-                    seen = set(found)
                     for edit in set(prefix_edits(text, self.alphabet)):
                         for token in self.prefix_range(edit):
                             if token not in seen:
                                 seen.add(token)
-                                add(token, 1, False)
-            else:
-                add(text, 0, True)
+                                add(token, 1, False, TYPO_FIELDS)
             if budget:
                 for word, typos in self.deletes.lookup(text, budget).items():
-                    add(word, typos, False)
+                    if word not in seen:
+                        add(word, typos, False, TYPO_FIELDS)
         result: dict[int, int] = {}
         # Worst codes first so that each product ends with its best one; all
         # of it runs in C (zip/map over the posting lists).

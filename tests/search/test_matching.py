@@ -91,3 +91,25 @@ def test_zero_hits_suggest_a_correction_and_popular_categories(search: SearchEng
     assert result.suggestions[0] == "sofa"
     assert "Sofas" in result.suggestions or "Storage" in result.suggestions
     assert search.search("sofa").suggestions == []
+
+
+def test_one_or_two_letters_match_names_not_every_colour_option(engine: Engine) -> None:
+    load(engine, [
+        P("lamp", "Desk lamp", description="Bright and bold.", variants=[("Black", 2900, 3), ("XL", 3900, 1)]),
+        P("bench", "Garden bench"),
+    ])
+    se = SearchEngine(engine)
+    # "b" and "bl" begin "black" (a colour option) and "bright" (description):
+    # too little typed to mean them; the bench's name begins with "b".
+    assert ids(se.search("b")) == ["bench"]
+    assert ids(se.search("bl")) == []
+    assert ids(se.search("bla")) == ["lamp"]  # three letters: options count
+    assert ids(se.search("xl")) == ["lamp"]  # a whole short option value still counts
+    assert ids(se.search("bright")) == ["lamp"]  # descriptions count for real words
+
+
+def test_typos_do_not_match_descriptions(engine: Engine) -> None:
+    load(engine, [P("a", "Cabinet", description="Fits in any wardrobe."), P("b", "Wardrobe")])
+    se = SearchEngine(engine)
+    assert set(ids(se.search("wardrobe"))) == {"a", "b"}
+    assert ids(se.search("wardrboe")) == ["b"]
