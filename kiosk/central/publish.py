@@ -55,6 +55,19 @@ class PublishReport:
         return self.added + self.updated + self.deleted
 
 
+def lock_chain(conn: Connection, chain_id: str) -> None:
+    """Take the chain row's lock before reading what a write is based on.
+
+    Two writers of one chain then run one after the other (PostgreSQL
+    ``SELECT ... FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE`` already does).
+
+    Raises:
+        LookupError: No such chain.
+    """
+    if conn.execute(select(Chain.id).where(Chain.id == chain_id).with_for_update()).first() is None:
+        raise LookupError(f"no chain {chain_id!r}")
+
+
 def allocate_seqs(conn: Connection, chain_id: str, n: int) -> int:
     """Reserve ``n`` consecutive sequence numbers of a chain; returns the first.
 
@@ -118,6 +131,7 @@ def apply_products(conn: Connection, chain_id: str, products: Iterable[Canonical
         full: The products are the whole catalog: others get tombstones.
         report: Counts are added here.
     """
+    lock_chain(conn, chain_id)
     current = {row.product_id: row.content_hash for row in conn.execute(
         select(Product.product_id, Product.content_hash).where(Product.chain_id == chain_id))}
     upserts: dict[str, CanonicalProduct] = {}
@@ -304,6 +318,7 @@ def set_overrides(conn: Connection, store_id: str, inputs: Sequence[OverrideInpu
     if row is None:
         raise LookupError(f"no store {store_id!r}")
     chain_id = row.chain_id
+    lock_chain(conn, chain_id)
     now = utcnow()
     products: list[str] = []
     for inp in inputs:
@@ -358,6 +373,7 @@ def set_chain_price(conn: Connection, chain_id: str, variant: str, price: str,
         LookupError: Unknown variant.
         ValueError: A bad price.
     """
+    lock_chain(conn, chain_id)
     variant_id, product_id = find_variant(conn, chain_id, variant)
     text = conn.execute(select(Product.record).where(Product.chain_id == chain_id,
                                                      Product.product_id == product_id)).scalar_one()
@@ -386,6 +402,7 @@ def delete_products(conn: Connection, chain_id: str, product_ids: Sequence[str])
     Returns:
         How many products were deleted.
     """
+    lock_chain(conn, chain_id)
     existing = {r.product_id for r in conn.execute(select(Product.product_id).where(
         Product.chain_id == chain_id, Product.product_id.in_(list(product_ids))))}
     dels = [pid for pid in product_ids if pid in existing]
