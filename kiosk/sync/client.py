@@ -86,6 +86,7 @@ class JSONResponse:
     data: Any
     etag: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
+    raw: bytes = b""  # the body as received (decoded from any transfer compression)
 
 
 def make_retry(total: int = 4, backoff_factor: float = 0.5, backoff_jitter: float = 0.5,
@@ -309,7 +310,7 @@ class CentralClient:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ResponseError(f"{method} {resp.url}: malformed JSON ({exc})") from exc
-        return JSONResponse(resp.status_code, data, resp.headers.get("ETag", ""), resp.headers)
+        return JSONResponse(resp.status_code, data, resp.headers.get("ETag", ""), resp.headers, body)
 
     # -- API ----------------------------------------------------------------------------------
 

@@ -207,7 +207,7 @@ def sync_once(engine: Engine, client: CentralClient, *, page_size: int = DEFAULT
             if not started:
                 staging.start(store, cursor, full=full)
                 started = True
-            staging.add_page(store, changes, nxt, checkpoint)
+            staging.add_page(store, changes, nxt, checkpoint, resp.raw)
             result.pages += 1
             result.staged += len(changes)
             if changes:

@@ -41,14 +41,21 @@ CREATE TABLE IF NOT EXISTS meta (
     pages INTEGER NOT NULL DEFAULT 0,
     full INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS pages (
+    no INTEGER PRIMARY KEY,
+    body BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY,
     op TEXT NOT NULL,
     product_id TEXT NOT NULL,
-    product TEXT
+    page INTEGER NOT NULL,
+    idx INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS changes_product ON changes (product_id, seq);
 """
+#: Bumped when the staging layout changes; an older file is simply discarded.
+_LAYOUT = 2
 
 
 class SyncBusyError(RuntimeError):
@@ -110,10 +117,19 @@ class Staging:
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(_SCHEMA)
-        conn.execute("PRAGMA quick_check").fetchone()
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("quick_check failed")
+            layout = conn.execute("PRAGMA user_version").fetchone()[0]
+            if layout not in (0, _LAYOUT):
+                raise sqlite3.DatabaseError(f"staging layout {layout}, expected {_LAYOUT}")
+            conn.executescript(_SCHEMA)
+            conn.execute(f"PRAGMA user_version={_LAYOUT}")
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise
         return conn
 
     def _remove_files(self) -> None:
@@ -176,6 +192,7 @@ class Staging:
         with self._tx() as c:
             c.execute("DELETE FROM meta")
             c.execute("DELETE FROM changes")
+            c.execute("DELETE FROM pages")
 
     def start(self, store_id: str, base_cursor: str, *, full: bool = False) -> StagedPosition:
         """Begin staging a new sync from ``base_cursor`` (dropping any other).
@@ -190,22 +207,26 @@ class Staging:
         with self._tx() as c:
             c.execute("DELETE FROM meta")
             c.execute("DELETE FROM changes")
+            c.execute("DELETE FROM pages")
             c.execute("INSERT INTO meta (store_id, base_cursor, next_cursor, last_seq, full) VALUES (?, ?, ?, -1, ?)",
                       (store_id, base_cursor, start, int(full)))
         return StagedPosition(base_cursor, start, -1, "", 0, full)
 
-    def add_page(self, store_id: str, changes: list[dict[str, Any]], next_cursor: str, checkpoint: str) -> None:
+    def add_page(self, store_id: str, changes: list[dict[str, Any]], next_cursor: str, checkpoint: str,
+                 body: bytes) -> None:
         """Durably stage one validated page and advance the staged cursor.
 
-        The page and the position commit together, so a crash never stages
-        half a page or skips one.
+        The page is kept as received (``body``, whose ``changes`` list is the
+        validated ``changes`` in the same order) plus one small index row per
+        change; products are decoded again only when applied. The page and
+        the position commit together, so a crash never stages half a page or
+        skips one.
         """
-        rows = [(c["seq"], c["op"], c["product_id"],
-                 None if c.get("product") is None else json.dumps(c["product"], separators=(",", ":")))
-                for c in changes]
         last_seq = max((c["seq"] for c in changes), default=None)
         with self._tx() as c:
-            c.executemany("INSERT OR REPLACE INTO changes (seq, op, product_id, product) VALUES (?, ?, ?, ?)", rows)
+            page_no = c.execute("INSERT INTO pages (body) VALUES (?)", (body,)).lastrowid
+            c.executemany("INSERT OR REPLACE INTO changes (seq, op, product_id, page, idx) VALUES (?, ?, ?, ?, ?)",
+                          [(ch["seq"], ch["op"], ch["product_id"], page_no, i) for i, ch in enumerate(changes)])
             if last_seq is None:
                 c.execute("UPDATE meta SET next_cursor = ?, checkpoint = ?, pages = pages + 1 WHERE store_id = ?",
                           (next_cursor, checkpoint, store_id))
@@ -223,22 +244,26 @@ class Staging:
 
         A product changed several times during one sync appears once, with its
         last change. Each batch is a list of ``(seq, op, product_id,
-        product-or-None)``; ``product`` is the parsed JSON value.
+        product-or-None)``; ``product`` is the parsed JSON value. Sequences
+        grow page after page, so each staged page is decoded once.
         """
         cur = self.conn.execute(
-            "SELECT seq, op, product_id, product FROM changes AS c "
+            "SELECT seq, op, product_id, page, idx FROM changes AS c "
             "WHERE seq = (SELECT max(seq) FROM changes WHERE product_id = c.product_id) ORDER BY seq")
+        page_no, page_changes = None, []
         while True:
             rows = cur.fetchmany(batch)
             if not rows:
                 return
             out: list[tuple[int, str, str, Any]] = []
-            for seq, op, pid, product in rows:
-                try:
-                    value = None if product is None else json.loads(product)
-                except ValueError:  # cannot happen for rows we wrote; be safe anyway
-                    value = None
-                out.append((seq, op, pid, value))
+            for seq, op, pid, page, idx in rows:
+                if op != "upsert":
+                    out.append((seq, op, pid, None))
+                    continue
+                if page != page_no:
+                    body = self.conn.execute("SELECT body FROM pages WHERE no = ?", (page,)).fetchone()[0]
+                    page_no, page_changes = page, json.loads(body)["changes"]
+                out.append((seq, op, pid, page_changes[idx].get("product")))
             yield out
 
     @contextlib.contextmanager
