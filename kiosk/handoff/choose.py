@@ -19,6 +19,7 @@ from typing import Any
 from kiosk.cart import CartLine
 from kiosk.config import Config, HandoffConfig
 from kiosk.handoff.client import CentralUnavailable, HandoffTicket, handoff_payload, post_handoff
+from kiosk.handoff.qr import MAX_SHORT_LINK_BYTES
 from kiosk.handoff.urls import (
     HandoffError,
     item_fields,
@@ -157,6 +158,9 @@ def choose_handoff(
             reason = str(exc)
             log.warning("handoff short link unavailable, using the %s permalink: %s", platform, reason)
         else:
+            if len(ticket.url.encode()) > MAX_SHORT_LINK_BYTES:
+                log.warning("short link %r is over %d bytes: the QR code will be larger than version 4; "
+                            "use a shorter public URL for the central service", ticket.url, MAX_SHORT_LINK_BYTES)
             return HandoffPlan(url=ticket.url, kind="central", platform=platform, carried=tuple(carried),
                                missing=tuple(missing), code=ticket.code, expires_at=ticket.expires_at)
     if not carried:

@@ -67,6 +67,8 @@ async def fill_cart_and_open_handoff(app: Any, variant_ids: list[str], qtys: lis
     screen = app.get_screen("handoff")
     await wait_for(lambda: screen.state in ("ready", "error"), timeout=30, what="the QR code")
     await settle(app)
+    # The app's calm exception handler would hide a broken kv rule: none may fire.
+    assert app.errors_handled == 0
     return screen
 
 
