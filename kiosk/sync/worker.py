@@ -151,13 +151,18 @@ class SyncWorker:
             log.exception("image cache unreadable")
         failures = 0
         while not self._stop.is_set():
-            ok = self.run_once()
+            # Cleared before the poll: a "sync now" during the poll runs another.
+            self._wake.clear()
+            try:
+                ok = self.run_once()
+            except Exception:  # noqa: BLE001 - run_once catches everything; belt and braces
+                log.exception("sync poll crashed")
+                ok = False
             failures = 0 if ok else failures + 1
             wait = self.config.poll_interval_s
             if failures:
                 wait = min(wait, FAILURE_BACKOFF_S * 2 ** min(failures - 1, 10))
             self._wake.wait(wait)
-            self._wake.clear()
 
     def run_once(self) -> bool:
         """One poll cycle: sync, upload events, queue images. Never raises.
@@ -182,8 +187,17 @@ class SyncWorker:
         except Exception as exc:  # noqa: BLE001 - the worker must never die
             log.exception("sync crashed")
             self._fail(f"internal error: {exc!r}")
+        if ok and result is not None:
+            now = utcnow()
+            changes = {"last_success_at": now, "last_error": "", "cursor": result.cursor}
+            if result.changed or result.applied.rejected:
+                changes["counts"] = result.applied.counts()
+                changes["last_change_at"] = now
+            self._set(**changes)
         scenes_changed = False
         if ok:
+            # The catalog is current even if the scenes fail: staleness is
+            # about prices, so last_success stays; the error is still shown.
             try:
                 sc = pull_scenes(self.engine, self.client)
                 scenes_changed = sc.changed
@@ -196,13 +210,6 @@ class SyncWorker:
                 log.exception("scene pull crashed")
                 ok = False
                 self._fail(f"scenes: internal error: {exc!r}")
-        if ok and result is not None:
-            now = utcnow()
-            changes = {"last_success_at": now, "last_error": "", "cursor": result.cursor}
-            if result.changed or result.applied.rejected:
-                changes["counts"] = result.applied.counts()
-                changes["last_change_at"] = now
-            self._set(**changes)
         try:
             upload_events(self.engine, self.client)
         except SyncError as exc:
