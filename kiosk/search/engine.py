@@ -212,11 +212,11 @@ class SearchEngine:
         try:
             generation = self._generation(conn)
             idx = InvertedIndex(load_categories(conn), generation)
-            new = idx.add_products(load_products(conn).values())
+            new, typo_words = idx.add_products(load_products(conn).values())
         finally:
             if conn.in_transaction:
                 conn.execute("COMMIT")
-        idx.finish(new, full=True)
+        idx.finish(new, typo_words, full=True)
         self._results.clear()
         self._popular = None
         log.info("search index built: %d products, %d tokens in %.0f ms",
@@ -249,8 +249,8 @@ class SearchEngine:
             return self._build(conn)
         for pid in ids:
             idx.remove(pid)
-        new = idx.add_products(products.values(), sort=False)
-        idx.finish(new, full=False)
+        new, typo_words = idx.add_products(products.values(), sort=False)
+        idx.finish(new, typo_words, full=False)
         idx.generation = generation
         self._results.clear()
         self._popular = None

@@ -133,12 +133,16 @@ class InvertedIndex:
             category_id = cat.parent_id
         return " ; ".join(names)
 
-    def add_products(self, rows: Iterable[ProductRow], *, sort: bool = True) -> list[str]:
-        """Index products (new ordinals at the end); returns tokens new to the vocabulary.
+    def add_products(self, rows: Iterable[ProductRow], *, sort: bool = True) -> tuple[list[str], list[str]]:
+        """Index products (new ordinals at the end).
 
         Args:
             rows: Products to index.
             sort: Give them ordinals in the static tie-break order (a full build).
+
+        Returns:
+            Tokens new to the vocabulary, and tokens new to the fields where
+            typos count (both for :meth:`finish`).
         """
         rows = sorted(rows, key=_static_order) if sort else list(rows)
         # Per field: token -> doc keys added now (ascending: keys only grow).
@@ -192,12 +196,18 @@ class InvertedIndex:
         # keeps the best field, so weaker duplicates are harmless.
         postings = self.postings
         new_tokens: list[str] = []
+        typo_words: list[str] = []
         touched = set().union(*added)
         for token in touched:
             old = postings.get(token)
             if old is None:
                 new_tokens.append(token)
                 old = (None, None, None, None, None)
+                had_typo_field = False
+            else:
+                had_typo_field = any(old[:TYPO_FIELDS])
+            if not had_typo_field and any(token in added[f] for f in range(TYPO_FIELDS)):
+                typo_words.append(token)
             slots = []
             for field in range(N_FIELDS):
                 lst = added[field].get(token)
@@ -207,18 +217,25 @@ class InvertedIndex:
                 else:
                     slots.append(prev + tuple(lst) if prev else tuple(lst))
             postings[token] = tuple(slots)
-        return new_tokens
+        return new_tokens, typo_words
 
-    def finish(self, new_tokens: list[str], *, full: bool) -> None:
-        """Update vocabulary, typo dictionary and alphabet after adding products."""
+    def finish(self, new_tokens: list[str], typo_words: list[str], *, full: bool) -> None:
+        """Update vocabulary, typo dictionary and alphabet after adding products.
+
+        Args:
+            new_tokens: Tokens new to the vocabulary (from :meth:`add_products`).
+            typo_words: Tokens now in a field where typos count (words only
+                ever seen in descriptions stay out of the typo dictionary).
+            full: This completes a full build.
+        """
         if full:
             self.vocab = sorted(self.postings)
         else:
             for token in new_tokens:
                 insort(self.vocab, token)
-        self.deletes.add_words(new_tokens)
+        self.deletes.add_words(typo_words)
         letters: Counter[str] = Counter()
-        for token in new_tokens:
+        for token in typo_words:
             if token.isalpha():
                 letters.update(token)
         if not full:

@@ -26,7 +26,6 @@ MAX_TOKEN_CHARS = 40
 # Letters and digits of any script; underscore is a "word" char to ``re`` but
 # not to a shopper.
 _WORD_RE = re.compile(r"[^\W_]+")
-_LONG_WORD_RE = re.compile(r"[^\W_]{%d}" % (MAX_TOKEN_CHARS + 1))
 _CJK_RANGES = (
     "\u2e80-\u2fdf"  # CJK radicals
     "\u3040-\u30ff"  # Hiragana, Katakana
@@ -83,7 +82,7 @@ def tokenize(text: str) -> list[str]:
     norm = normalize(text)
     words = _WORD_RE.findall(norm)
     if norm.isascii():  # the common case: no CJK to split
-        if len(norm) > MAX_TOKEN_CHARS and _LONG_WORD_RE.search(norm):
+        if len(norm) > MAX_TOKEN_CHARS and max(map(len, words), default=0) > MAX_TOKEN_CHARS:
             return [w[:MAX_TOKEN_CHARS] for w in words]
         return words
     out: list[str] = []

@@ -109,3 +109,10 @@ def test_one_engine_serves_many_threads_while_the_catalog_changes(search: Search
             t.join(timeout=60)
     assert not errors, errors[0]
     assert search.search("teapot", limit=100).total == 25
+
+
+def test_a_word_moving_from_description_to_name_gets_typo_tolerance(search: SearchEngine, catalog: Engine) -> None:
+    load(catalog, [P("P-80", "Plain box", description="A hatstand-friendly box.")])
+    assert search.search("hatstnad").total == 0  # typos do not reach descriptions
+    load(catalog, [P("P-81", "Oak hatstand")])  # a patch: the word is now in a name
+    assert ids(search.search("hatstnad")) == ["P-81"]
