@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
+from kiosk.db import open_db
 from kiosk.search import SearchEngine
 from tests.search.catalog import P, load
 
@@ -34,11 +35,22 @@ def catalog(engine: Engine) -> Engine:
 
 
 @pytest.fixture
-def search(catalog: Engine) -> Iterator[SearchEngine]:
-    """A search engine over the test catalog."""
+def live_search(catalog: Engine) -> Iterator[SearchEngine]:
+    """A search engine over a test catalog that the test may change."""
     se = SearchEngine(catalog)
     yield se
     se.close()
+
+
+@pytest.fixture(scope="module")
+def search(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchEngine]:
+    """A search engine over the test catalog, shared by a module's read-only tests."""
+    eng = open_db(tmp_path_factory.mktemp("search") / "kiosk.sqlite3")
+    load(eng, CATALOG)
+    se = SearchEngine(eng)
+    yield se
+    se.close()
+    eng.dispose()
 
 
 def names(result) -> list[str]:  # noqa: ANN001 - SearchResult

@@ -36,53 +36,53 @@ def test_change_committed_by_another_connection_shows_up(catalog: Engine, db_pat
         writer.dispose()
 
 
-def test_stock_change_moves_a_product_and_feeds_the_stock_filter(search: SearchEngine, catalog: Engine) -> None:
-    assert search.search("bookshelf", in_stock=True).total == 0
+def test_stock_change_moves_a_product_and_feeds_the_stock_filter(live_search: SearchEngine, catalog: Engine) -> None:
+    assert live_search.search("bookshelf", in_stock=True).total == 0
     with catalog.begin() as conn:
         conn.execute(update(Variant).where(Variant.product_id == "P-8").values(stock_store=5))
         update_index(conn, ["P-8"])
-    assert ids(search.search("bookshelf", in_stock=True)) == ["P-8"]
+    assert ids(live_search.search("bookshelf", in_stock=True)) == ["P-8"]
 
 
-def test_uncommitted_and_rolled_back_writes_are_never_searched(search: SearchEngine, catalog: Engine) -> None:
-    assert search.search("", limit=50).total == 9
+def test_uncommitted_and_rolled_back_writes_are_never_searched(live_search: SearchEngine, catalog: Engine) -> None:
+    assert live_search.search("", limit=50).total == 9
     conn = catalog.connect()
     tx = conn.begin()
     write_products(conn, [P("P-60", "Half written hammock")])
     update_index(conn, ["P-60"])
-    assert search.search("hammock").total == 0  # not committed yet
+    assert live_search.search("hammock").total == 0  # not committed yet
     tx.rollback()
     conn.close()
-    assert search.search("hammock").total == 0
-    assert search.search("", limit=50).total == 9
+    assert live_search.search("hammock").total == 0
+    assert live_search.search("", limit=50).total == 9
 
 
-def test_a_large_change_rebuilds_the_whole_index(search: SearchEngine, catalog: Engine) -> None:
+def test_a_large_change_rebuilds_the_whole_index(live_search: SearchEngine, catalog: Engine) -> None:
     many = [P(f"B-{i}", f"Bulk item {i}", category=("Bulk",)) for i in range(FULL_REBUILD_IDS + 5)]
-    assert search.search("bulk").total == 0
+    assert live_search.search("bulk").total == 0
     load(catalog, many)
-    assert search.search("bulk").total == len(many)
-    assert search.search("", category="bulk").total == len(many)
-    assert ids(search.search("oslo")) == ["P-1"]  # the rest is still there
+    assert live_search.search("bulk").total == len(many)
+    assert live_search.search("", category="bulk").total == len(many)
+    assert ids(live_search.search("oslo")) == ["P-1"]  # the rest is still there
 
 
-def test_many_small_patches_keep_results_right(search: SearchEngine, catalog: Engine) -> None:
+def test_many_small_patches_keep_results_right(live_search: SearchEngine, catalog: Engine) -> None:
     for round_ in range(30):
         load(catalog, [P("P-2", f"Sofa cushion mark{round_}", "Softy", ("Textiles", "Cushions"))])
-        result = search.search(f"mark{round_}")
+        result = live_search.search(f"mark{round_}")
         assert ids(result) == ["P-2"], round_
-        assert search.search("sofa cushion").total == 1
-    assert search.search("mark0 ").total == 0
+        assert live_search.search("sofa cushion").total == 1
+    assert live_search.search("mark0 ").total == 0
 
 
-def test_refresh_picks_up_writes_that_skipped_the_log(search: SearchEngine, catalog: Engine) -> None:
+def test_refresh_picks_up_writes_that_skipped_the_log(live_search: SearchEngine, catalog: Engine) -> None:
     with catalog.begin() as conn:
         write_products(conn, [P("P-70", "Unlogged lantern")])  # a buggy writer: no update_index
-    search.refresh()
-    assert ids(search.search("lantern")) == ["P-70"]
+    live_search.refresh()
+    assert ids(live_search.search("lantern")) == ["P-70"]
 
 
-def test_one_engine_serves_many_threads_while_the_catalog_changes(search: SearchEngine, catalog: Engine) -> None:
+def test_one_engine_serves_many_threads_while_the_catalog_changes(live_search: SearchEngine, catalog: Engine) -> None:
     errors: list[BaseException] = []
     stop = threading.Event()
     queries = ["s", "so", "sofa", "oak b", "沙发", "creme", "wardorbe", "", "garden ch"]
@@ -91,7 +91,7 @@ def test_one_engine_serves_many_threads_while_the_catalog_changes(search: Search
         try:
             while not stop.is_set():
                 for q in queries:
-                    result = search.search(q, limit=5)
+                    result = live_search.search(q, limit=5)
                     assert len(result.hits) <= 5
                     assert result.total >= len(result.hits)
         except BaseException as exc:  # noqa: BLE001 - reported below
@@ -108,11 +108,11 @@ def test_one_engine_serves_many_threads_while_the_catalog_changes(search: Search
         for t in threads:
             t.join(timeout=60)
     assert not errors, errors[0]
-    assert search.search("teapot", limit=100).total == 25
+    assert live_search.search("teapot", limit=100).total == 25
 
 
-def test_a_word_moving_from_description_to_name_gets_typo_tolerance(search: SearchEngine, catalog: Engine) -> None:
+def test_a_word_moving_from_description_to_name_gets_typo_tolerance(live_search: SearchEngine, catalog: Engine) -> None:
     load(catalog, [P("P-80", "Plain box", description="A hatstand-friendly box.")])
-    assert search.search("hatstnad").total == 0  # typos do not reach descriptions
+    assert live_search.search("hatstnad").total == 0  # typos do not reach descriptions
     load(catalog, [P("P-81", "Oak hatstand")])  # a patch: the word is now in a name
-    assert ids(search.search("hatstnad")) == ["P-81"]
+    assert ids(live_search.search("hatstnad")) == ["P-81"]

@@ -31,9 +31,12 @@ def _well_formed(result: SearchResult, limit: int) -> None:
 
 @pytest.mark.parametrize("query", HOSTILE, ids=[repr(q[:12]) + f"/{len(q)}" for q in HOSTILE])
 def test_hostile_queries_return_well_formed_results(search: SearchEngine, query: str) -> None:
-    result = search.search(query, limit=5)
-    _well_formed(result, 5)
-    assert result.query == query  # echoed as given, for the UI's "results for ..."
+    for limit in (0, 5):
+        result = search.search(query, limit=limit)
+        _well_formed(result, limit)
+        assert result.query == query  # echoed as given, for the UI's "results for ..."
+    for options in ({"category": query}, {"in_stock": True, "max_price": 10**12}, {"offset": 3}):
+        _well_formed(search.search(query, limit=5, **options), 5)
 
 
 def test_operators_are_plain_text_not_syntax(search: SearchEngine) -> None:
