@@ -179,3 +179,9 @@ async def test_buttons_countdown_and_idle_reset(kiosk_app: Any) -> None:
     await settle(app)
     assert screen.matrix is None and screen.plan is None and screen.state == "idle"
     assert screen.ids.qr.texture is None and screen.summary == ""
+    # Next customer, only a store-only item: no code, but a way to a person.
+    screen = await fill_cart_and_open_handoff(app, ids[3:4], [1])
+    assert screen.state == "error" and screen.matrix is None
+    assert "ask a member of staff" in screen.error_text
+    await tap(screen.ids.staff_button)
+    await wait_for(lambda: any(o.name == "help" for o in app.overlays), what="the help notice")
