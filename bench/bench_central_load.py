@@ -64,6 +64,7 @@ class Stats:
     """What the kiosks saw."""
 
     latencies_ms: list[float] = field(default_factory=list)
+    by_status: dict[int, list[float]] = field(default_factory=dict)
     status: dict[int, int] = field(default_factory=dict)
     errors: int = 0
     changes_applied: int = 0
@@ -142,6 +143,7 @@ async def kiosk(host: str, port: int, store: str, token: str, since: int, stats:
         dt = (time.perf_counter() - t0) * 1000
         if time.monotonic() >= record_from:
             stats.latencies_ms.append(dt)
+            stats.by_status.setdefault(status, []).append(dt)
             stats.status[status] = stats.status.get(status, 0) + 1
             stats.body_bytes += len(body)
         if status == 200:
@@ -332,6 +334,11 @@ def main() -> int:
             r1 = r2 = "-"
         print(f"{name:<16} {rps:>8.0f} {share:>6.1f} {s.status.get(200, 0):>6} {s.errors:>5} {med:>10.1f} "
               f"{p99:>8.1f} {changes:>16} {s.changes_applied:>16} {r1:>12} {r2:>12}")
+    print("\nlatency by answer (median / p99 ms):")
+    for name, (s, _) in results.items():
+        parts = [f"{code}: {statistics.median(v):.1f} / {percentile(v, 99):.1f} (n={len(v)})"
+                 for code, v in sorted(s.by_status.items())]
+        print(f"  {name:<16} " + "; ".join(parts))
     return 0
 
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 import importlib
 import json
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Body, Depends, FastAPI, Header, Path, Query, Request, Response, Security
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +26,7 @@ from kiosk import __version__
 from kiosk.central import feed, scenes
 from kiosk.central.auth import Principal, authenticate
 from kiosk.central.catalog import CatalogError, canonical_scene
-from kiosk.central.db import make_engine, read_tx, write_tx
+from kiosk.central.db import WORKER_THREADS, make_engine, read_tx, write_tx
 from kiosk.central.errors import ApiError, install_error_handlers
 from kiosk.central.events import EventIn as StoredEvent
 from kiosk.central.events import store_batch
@@ -124,7 +127,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
             without it: it documents the REST contract under /v1.
     """
     settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Bound the handler threads below the connection pool (see db.py).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+        yield
+        app.state.engine.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Store kiosk central catalog service",
         version=__version__,
         summary="Changes feed, scenes, images, analytics events and cart handoffs for store kiosks.",
@@ -136,6 +148,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.db_url)
     install_error_handlers(app)
+    pages = feed.PageCache()
     image_upload = "/v1/images"
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body,
                        limit_for=lambda path: settings.max_image if path == image_upload else settings.max_body)
@@ -171,8 +184,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
             if if_none_match and feed.etag_matches(if_none_match, headers["ETag"]):
                 return Response(status_code=304, headers=headers)
             return Response(feed.empty_page(info), media_type="application/json", headers=headers)
-        return await run_in_threadpool(_changes_page, engine, store, since, limit, if_none_match,
-                                       public_base(request))
+        base_url = public_base(request)
+        if not (if_none_match and feed.etag_matches(if_none_match, feed.head_etag(info))):
+            # Every kiosk of a store asks for the same page after a change:
+            # the head is part of the key, so a cached page is the current one.
+            cached = pages.get(feed.page_key(info, since, limit, base_url))
+            if cached is not None:
+                body, more = cached
+                etag = feed.page_etag(info, since, limit) if more else feed.head_etag(info)
+                return Response(body, media_type="application/json",
+                                headers={"ETag": etag, "Cache-Control": "private, no-cache"})
+        return await run_in_threadpool(_changes_page, engine, store, since, limit, if_none_match, base_url)
 
     def _changes_page(engine: Engine, store: str, since: int, limit: int, if_none_match: str | None,
                       base_url: str) -> Response:
@@ -181,7 +203,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
             unchanged = feed.not_modified_etag(conn, info, since, limit, if_none_match)
             if unchanged is not None:
                 return Response(status_code=304, headers={"ETag": unchanged, "Cache-Control": "private, no-cache"})
-            body, more = feed.read_page(conn, info, since, limit, base_url)
+            key = feed.page_key(info, since, limit, base_url)
+            page = pages.get(key)
+            if page is None:
+                page = feed.read_page(conn, info, since, limit, base_url)
+                pages.put(key, page)
+            body, more = page
         etag = feed.page_etag(info, since, limit) if more else feed.head_etag(info)
         headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
         return Response(body, media_type="application/json", headers=headers)

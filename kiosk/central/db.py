@@ -50,18 +50,28 @@ def _sqlite_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+#: Threads per app process for blocking handlers (anyio's default is 40).
+WORKER_THREADS = 16
+#: Connections per app process at most: one more than the threads can hold
+#: plus slack, so the event loop's own short checkouts (the poll fast path)
+#: never wait for a connection held by a thread.
+MAX_CONNECTIONS = WORKER_THREADS + 4
+
+
+def make_engine(url: str, *, pool_size: int = 8) -> Engine:
     """An engine for a central database URL.
 
     Args:
         url: ``sqlite:///file`` or ``postgresql+psycopg://...``.
-        pool_size: Connections kept per process (PostgreSQL).
+        pool_size: Connections kept open per process; up to
+            ``MAX_CONNECTIONS`` are opened under load.
     """
+    overflow = max(0, MAX_CONNECTIONS - pool_size)
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
             Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(u, pool_size=pool_size, max_overflow=2 * pool_size)
+            engine = create_engine(u, pool_size=pool_size, max_overflow=overflow)
         else:
             engine = create_engine(u)
         event.listen(engine, "connect", _sqlite_connect)
@@ -70,7 +80,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     # No pool_pre_ping: it costs a round trip on every checkout, i.e. on
     # every poll. A connection the server dropped fails one request, and
     # SQLAlchemy then discards the whole pool (disconnect detection).
-    return create_engine(u, pool_size=pool_size, max_overflow=2 * pool_size, pool_recycle=1800)
+    return create_engine(u, pool_size=pool_size, max_overflow=overflow, pool_recycle=1800)
 
 
 @contextmanager
@@ -108,7 +118,7 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def open_central_db(url: str, *, migrate_schema: bool = True, pool_size: int = 10) -> Engine:
+def open_central_db(url: str, *, migrate_schema: bool = True, pool_size: int = 8) -> Engine:
     """Open (and by default migrate) the central database at ``url``."""
     engine = make_engine(url, pool_size=pool_size)
     if migrate_schema:

@@ -11,6 +11,8 @@ page's snapshot, even if publishes happened while it paged.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, select
@@ -30,6 +32,10 @@ _PAGE_QUERY = (select(_CH.seq, _CH.op, _CH.product_id, _P.record)
                    Product.__table__, and_(_P.chain_id == _CH.chain_id, _P.product_id == _CH.product_id)))
                .where(_IN_FEED).order_by(_CH.seq).limit(bindparam("n")))
 _BEYOND_QUERY = select(_CH.seq).where(_IN_FEED).order_by(_CH.seq).offset(bindparam("off")).limit(1)
+
+_O = Override.__table__.c
+_OVERRIDES_QUERY = select(Override.__table__).where(_O.store_id == bindparam("store"),
+                                                    _O.product_id.in_(bindparam("ids", expanding=True)))
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
@@ -114,6 +120,42 @@ def apply_overrides(record: dict[str, Any], overrides: list[Any]) -> dict[str, A
     return record
 
 
+class PageCache:
+    """Recently built pages of this process, keyed by everything that determines them.
+
+    A page's content is fixed by (epoch, store, head, since, limit, base URL):
+    a new change moves the head, so a cached page is never stale. When a
+    chain-wide change lands, every kiosk of a store asks for the same page;
+    the first builds it, the others get it from here.
+    """
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._pages: OrderedDict[tuple[Any, ...], tuple[str, bool]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> tuple[str, bool] | None:
+        """The cached page of a key, or ``None``."""
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: tuple[Any, ...], page: tuple[str, bool]) -> None:
+        """Remember a page, forgetting the least recently used beyond ``size``."""
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+
+def page_key(info: StoreInfo, since: int, limit: int, base_url: str) -> tuple[Any, ...]:
+    """The cache key of a page."""
+    return (info.epoch, info.store_id, info.head, since, limit, base_url)
+
+
 def empty_page(info: StoreInfo) -> str:
     """The JSON body of the page after the head: no changes, caught up."""
     return f'{{"changes":[],"next":{info.head},"more":false,"checkpoint":{info.head}}}'
@@ -147,8 +189,7 @@ def read_page(conn: Connection, info: StoreInfo, since: int, limit: int, base_ur
     upserted = [r.product_id for r in rows if r.op == "upsert" and r.record is not None]
     overrides: dict[str, list[Any]] = {}
     if upserted:
-        for o in conn.execute(select(Override).where(Override.store_id == info.store_id,
-                                                     Override.product_id.in_(set(upserted)))):
+        for o in conn.execute(_OVERRIDES_QUERY, {"store": info.store_id, "ids": sorted(set(upserted))}):
             overrides.setdefault(o.product_id, []).append(o)
     # A product can appear twice in one page (its chain entry and a newer
     # store entry); both would carry the same current record, so keep the last.
