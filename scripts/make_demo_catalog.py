@@ -613,12 +613,22 @@ def draw_towel(p: Pen, c: RGB, s: int) -> None:
 
 
 def draw_bedding(p: Pen, c: RGB, s: int) -> None:
-    p.rect(0.0, 0.5, 1.0, 1.0, c, 0.08)
-    p.rect(0.05, 0.15, 0.95, 0.6, shade(c, 1.1), 0.1)
-    p.rect(0.1, 0.0, 0.9, 0.32, shade(c, 1.2), 0.15)
-    if s == 1:
-        for v in (0.62, 0.74, 0.86):
-            p.line([(0.04, v), (0.96, v)], shade(c, 0.85), 0.02)
+    # A folded duvet cover set as it sits on the shelf: two folded layers,
+    # the pillowcase on top, and a kraft-paper band with a label.
+    p.rect(0.0, 0.42, 1.0, 1.0, shade(c, 0.9), 0.08)
+    p.rect(0.0, 0.42, 1.0, 0.72, c, 0.08)
+    for v in (0.72, 0.86):
+        p.line([(0.02, v), (0.98, v)], shade(c, 0.78), 0.015)
+    p.rect(0.08, 0.12, 0.92, 0.46, shade(c, 1.12), 0.1)
+    if s == 1:  # striped pillowcase
+        for u in (0.25, 0.45, 0.65, 0.85):
+            p.rect(u - 0.03, 0.12, u, 0.46, shade(c, 0.92))
+    elif s == 2:  # piped edge
+        p.line([(0.1, 0.16), (0.9, 0.16)], shade(c, 0.75), 0.02)
+    p.rect(0.38, 0.1, 0.56, 1.0, (196, 164, 120))
+    p.rect(0.3, 0.5, 0.64, 0.66, (246, 242, 232), 0.1)
+    p.line([(0.35, 0.56), (0.59, 0.56)], (150, 130, 100), 0.012)
+    p.line([(0.35, 0.6), (0.52, 0.6)], (150, 130, 100), 0.012)
 
 
 def draw_curtain(p: Pen, c: RGB, s: int) -> None:
