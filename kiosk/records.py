@@ -288,6 +288,9 @@ def _image(value: Any, path: str) -> str:
     return check_image_ref(value, path) if value else ""
 
 
+_TIMESTAMPS: dict[str, datetime] = {}
+
+
 def parse_timestamp(value: Any, path: str) -> datetime | None:
     """An ISO-8601 timestamp with a timezone (``2026-11-01T10:00:00Z``) as aware UTC.
 
@@ -295,6 +298,19 @@ def parse_timestamp(value: Any, path: str) -> datetime | None:
     """
     if value is None:
         return None
+    if type(value) is str:
+        # A feed stamps many products with the same few times.
+        when = _TIMESTAMPS.get(value)
+        if when is None:
+            when = _parse_timestamp(value, path)
+            if len(_TIMESTAMPS) > 10_000:
+                _TIMESTAMPS.clear()
+            _TIMESTAMPS[value] = when
+        return when
+    raise RecordError(path, f"must be an ISO-8601 timestamp string, got {_type_name(value)}")
+
+
+def _parse_timestamp(value: str, path: str) -> datetime:
     if not isinstance(value, str):
         raise RecordError(path, f"must be an ISO-8601 timestamp string, got {_type_name(value)}")
     text = value.strip()
@@ -561,25 +577,33 @@ def parse_product(obj: Any) -> ProductRecord:
     name = _text(obj, "name", "", max_len=MAX_NAME, required=True, collapse=True)
     category: list[str] = []
     for i, level in enumerate(_list(obj, "category", "", max_items=MAX_CATEGORY_DEPTH)):
-        cpath = f"category[{i}]"
-        if not isinstance(level, str):
-            raise RecordError(cpath, f"must be text, got {_type_name(level)}")
-        level = _check_text(level, cpath, max_len=MAX_CATEGORY_LEVEL, required=True, collapse=True)
+        if type(level) is not str:
+            raise RecordError(f"category[{i}]", f"must be text, got {_type_name(level)}")
+        if not (level and len(level) <= MAX_CATEGORY_LEVEL and level.isprintable() and level[0] != " "
+                and level[-1] != " " and "  " not in level):
+            level = _check_text(level, f"category[{i}]", max_len=MAX_CATEGORY_LEVEL, required=True, collapse=True)
         if ">" in level:
-            raise RecordError(cpath, f"{level!r} contains '>', which separates category levels; "
-                                     "give each level as its own list entry")
+            raise RecordError(f"category[{i}]", f"{level!r} contains '>', which separates category levels; "
+                                                "give each level as its own list entry")
         category.append(level)
     tags: list[str] = []
     for i, tag in enumerate(_list(obj, "tags", "", max_items=MAX_TAGS)):
-        tpath = f"tags[{i}]"
-        if not isinstance(tag, str):
-            raise RecordError(tpath, f"must be text, got {_type_name(tag)}")
-        tag = _check_text(tag, tpath, max_len=MAX_TAG, required=True, collapse=True)
+        if type(tag) is not str:
+            raise RecordError(f"tags[{i}]", f"must be text, got {_type_name(tag)}")
+        if not (tag and len(tag) <= MAX_TAG and tag.isprintable() and tag[0] != " " and tag[-1] != " "
+                and "  " not in tag):
+            tag = _check_text(tag, f"tags[{i}]", max_len=MAX_TAG, required=True, collapse=True)
         if tag not in tags:  # duplicates say nothing new
             tags.append(tag)
-    images = [_image(ref, f"images[{i}]") for i, ref in enumerate(_list(obj, "images", "", max_items=MAX_IMAGES))]
-    if "" in images:
-        raise RecordError(f"images[{images.index('')}]", "must not be empty")
+    images: list[str] = []
+    for i, ref in enumerate(_list(obj, "images", "", max_items=MAX_IMAGES)):
+        if type(ref) is str and _PLAIN_URL_RE.match(ref) and len(ref) <= MAX_URL and ref.isprintable():
+            images.append(ref)  # the usual case, without a call per check
+            continue
+        ref = _image(ref, f"images[{i}]")
+        if not ref:
+            raise RecordError(f"images[{i}]", "must not be empty")
+        images.append(ref)
     online_url = _text(obj, "online_url", "", max_len=MAX_URL)
     if online_url:
         check_url(online_url, "online_url")
@@ -597,7 +621,7 @@ def parse_product(obj: Any) -> ProductRecord:
     skus: dict[str, int] = {}
     codes: dict[str, int] = {}
     for i, raw in enumerate(variants_raw):
-        v = parse_variant(raw, f"variants[{i}]")
+        v = (_fast_variant(raw) if type(raw) is dict else None) or _parse_variant_checked(raw, f"variants[{i}]")
         if v.id in ids:
             raise RecordError(f"variants[{i}].id", f"variant id {v.id!r} is also used by variants[{ids[v.id]}]")
         if v.sku in skus:
