@@ -99,18 +99,16 @@ def _write_chain_changes(conn: Connection, chain_id: str, upserts: Sequence[Cano
          "op": "upsert" if i < len(upserts) else "delete"}
         for i, pid in enumerate(ids)
     ])
-    updated = [p for p in upserts if p.product_id in existing]
-    added = [p for p in upserts if p.product_id not in existing]
-    for p in updated:
-        conn.execute(update(Product).where(Product.chain_id == chain_id, Product.product_id == p.product_id)
-                     .values(record=p.text, content_hash=p.content_hash, updated_at=now))
-    if added:
+    # Changed products are replaced (delete + one executemany insert): far
+    # fewer round trips than an UPDATE per product on a big publish.
+    replaced = [p.product_id for p in upserts if p.product_id in existing] + list(deletes)
+    for batch in chunks(replaced):
+        conn.execute(delete(Product).where(Product.chain_id == chain_id, Product.product_id.in_(batch)))
+    if upserts:
         conn.execute(insert(Product), [
             {"chain_id": chain_id, "product_id": p.product_id, "record": p.text,
-             "content_hash": p.content_hash, "updated_at": now} for p in added
+             "content_hash": p.content_hash, "updated_at": now} for p in upserts
         ])
-    for batch in chunks(list(deletes)):
-        conn.execute(delete(Product).where(Product.chain_id == chain_id, Product.product_id.in_(batch)))
     vrows = [{"chain_id": chain_id, "variant_id": vid, "sku": sku, "product_id": p.product_id}
              for p in upserts for vid, sku in p.variants]
     if vrows:
