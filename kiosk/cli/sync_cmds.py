@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from typing import Any
 
@@ -59,6 +60,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from kiosk.sync.staging import SyncBusyError
     from kiosk.sync.worker import missing_image_urls
 
+    if not getattr(args, "verbose", False):
+        # urllib3 logs every retry as a warning; the outcome is reported below.
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
     cfg = config_from(args)
     url = args.url or cfg.sync.url
     store = args.store or cfg.store.store_id
@@ -110,7 +114,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         bar.set_description("done")
         bar.close()
         a = result.applied
-        if result.not_modified:
+        if result.not_modified or not (a.changed or a.rejected):
             print("catalog up to date (nothing changed)")
         else:
             print(f"synced to cursor {result.cursor}: {a.upserted} updated, {a.deleted} deleted, "

@@ -257,6 +257,8 @@ def apply_staged(engine: Engine, staging: Staging, store_id: str, base_cursor: s
                         f"{r.field}: " if r.field else "", r.reason)
         _store_rejects(conn, store_id, result, applied_ids)
         result.product_ids = applied_ids
-        conn.execute(update(SyncState).where(SyncState.store_id == store_id).values(
-            cursor=new_cursor, etag=etag, last_success_at=utcnow(), last_error="", counts=result.counts()))
+        values: dict[str, Any] = {"cursor": new_cursor, "etag": etag, "last_success_at": utcnow(), "last_error": ""}
+        if result.changed or result.rejected:
+            values["counts"] = result.counts()  # the counts of the last sync that did something
+        conn.execute(update(SyncState).where(SyncState.store_id == store_id).values(**values))
     return result

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -116,6 +117,26 @@ def make_retry(total: int = 4, backoff_factor: float = 0.5, backoff_jitter: floa
     )
 
 
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
+def describe_transport_error(exc: BaseException) -> str:
+    """A one-line, staff-readable reason for a requests/urllib3 failure."""
+    text = str(exc)
+    if isinstance(exc, (requests.exceptions.ReadTimeout,)) or "Read timed out" in text:
+        return "the server did not answer in time (read timeout)"
+    if isinstance(exc, requests.exceptions.ConnectTimeout) or "timed out" in text.lower():
+        return "connecting timed out"
+    m = _ERRNO.search(text)
+    if m:
+        return m.group(1).strip().rstrip(".").lower()
+    if "RemoteDisconnected" in text or "Connection aborted" in text:
+        return "the server closed the connection"
+    if "too many" in text.lower() and "error responses" in text.lower():
+        return "the server kept answering with errors"
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
 def _is_json(content_type: str) -> bool:
     mime = content_type.split(";", 1)[0].strip().lower()
     return mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))
@@ -214,12 +235,9 @@ class CentralClient:
         try:
             resp = self.session.request(method, url, headers=headers, timeout=self.timeout,
                                         stream=True, allow_redirects=False, **kwargs)
-        except requests.exceptions.RetryError as exc:
-            raise TransportError(f"{method} {url}: gave up after retries: {exc}") from exc
-        except requests.exceptions.Timeout as exc:
-            raise TransportError(f"{method} {url}: timed out: {exc}") from exc
         except requests.exceptions.RequestException as exc:
-            raise TransportError(f"{method} {url}: {exc}") from exc
+            where = url.split("?", 1)[0]
+            raise TransportError(f"cannot reach {where}: {describe_transport_error(exc)}") from exc
         self.stats.requests += 1
         return resp
 
@@ -252,7 +270,8 @@ class CentralClient:
                 chunks.append(chunk)
         except requests.exceptions.RequestException as exc:
             # urllib3 enforces Content-Length: a body cut short lands here.
-            raise TransportError(f"connection broke while reading the response: {exc}") from exc
+            raise TransportError("connection broke while reading the response "
+                                 f"({describe_transport_error(exc)})") from exc
         finally:
             try:
                 self.stats.wire_bytes += int(resp.raw.tell())
@@ -271,7 +290,7 @@ class CentralClient:
         except SyncError:
             pass
         detail = _error_message(body)
-        where = f"{resp.request.method} {resp.url}"
+        where = f"{resp.request.method} {resp.url.split('?', 1)[0]}"
         if resp.status_code in (401, 403):
             raise AuthError(f"{where}: token refused ({resp.status_code}{': ' + detail if detail else ''})")
         raise HTTPStatusError(resp.status_code,

@@ -176,7 +176,9 @@ def sync_once(engine: Engine, client: CentralClient, *, page_size: int = DEFAULT
             # an unchanged poll writes nothing anywhere.
             pos = StagedPosition(cursor, cursor, -1, "", 0, False)
         since, last_seq, full = pos.next_cursor, pos.last_seq, pos.full
-        first_seq = int(since) if since.isdigit() else -1
+        # The reference server's cursors are sequence numbers ("" = from 0);
+        # other cursors just give a progress bar without a total.
+        first_seq = int(since) if since.isdigit() else (0 if since == "" else -1)
         final_etag = ""
         while True:
             # Only a request for the committed cursor can be answered with
@@ -193,7 +195,7 @@ def sync_once(engine: Engine, client: CentralClient, *, page_size: int = DEFAULT
                 log.warning("sync: server refused cursor %r (410); resynchronising from scratch", since)
                 staging.start(store, cursor, full=True)
                 started = True
-                since, last_seq, full, first_seq = "", -1, True, -1
+                since, last_seq, full, first_seq = "", -1, True, 0
                 result.pages = result.staged = 0
                 continue
             if resp.status == 304:

@@ -64,9 +64,9 @@ def test_sigkill_during_apply_leaves_before_or_after(central: Central, tmp_path:
     ctx = mp.get_context("fork")
     db = tmp_path / "kiosk.sqlite3"
     snapshot = tmp_path / "before.sqlite3"
-    # 2,000 variants before; the update changes every price, deletes 50
-    # products and adds 50: a few thousand rows rewritten in one apply.
-    central.publish(catalog(500, variants=4))
+    # 1,600 variants before; the update changes every price, deletes 40
+    # products and adds 40: a few thousand rows rewritten in one apply.
+    central.publish(catalog(400, variants=4))
     engine = open_db(db)
     with CentralClient(central.url, central.store, central.token) as client:
         sync_once(engine, client)
@@ -75,7 +75,7 @@ def test_sigkill_during_apply_leaves_before_or_after(central: Central, tmp_path:
         c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copyfile(db, snapshot)
     before, before_cursor = catalog_digest(db), _cursor(db, central.store)
-    central.publish(catalog(500, variants=4, version=2, price=300, start=50))
+    central.publish(catalog(400, variants=4, version=2, price=300, start=40))
 
     # One uninterrupted run gives the after state and the apply's duration.
     after_db = tmp_path / "after.sqlite3"
