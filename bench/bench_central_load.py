@@ -93,6 +93,17 @@ class Conn:
         self.writer: asyncio.StreamWriter | None = None
 
     async def get(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        reused = self.writer is not None
+        try:
+            return await self._get(path, headers)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            if not reused:
+                raise
+            # The server closed the idle keep-alive connection (uvicorn: 5 s);
+            # like any HTTP client, retry once on a new connection.
+            return await self._get(path, headers)
+
+    async def _get(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None

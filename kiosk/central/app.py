@@ -26,7 +26,7 @@ from kiosk import __version__
 from kiosk.central import feed, scenes
 from kiosk.central.auth import Principal, authenticate
 from kiosk.central.catalog import CatalogError, canonical_scene
-from kiosk.central.db import WORKER_THREADS, make_engine, read_tx, write_tx
+from kiosk.central.db import WORKER_THREADS, make_engine, make_read_engine, read_tx, write_tx
 from kiosk.central.errors import ApiError, install_error_handlers
 from kiosk.central.events import EventIn as StoredEvent
 from kiosk.central.events import store_batch
@@ -79,6 +79,11 @@ def _engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
+def _reader(request: Request) -> Engine:
+    # Snapshot reads (REPEATABLE READ on PostgreSQL) from their own pool.
+    return request.app.state.read_engine
+
+
 # Documents the scheme in OpenAPI; the header itself is parsed by
 # ``authenticate`` so that every failure gets the service's error shape.
 _bearer = HTTPBearer(auto_error=False, description="A store token (`kst_...`) or an admin token (`kad_...`).")
@@ -86,7 +91,7 @@ _bearer = HTTPBearer(auto_error=False, description="A store token (`kst_...`) or
 
 def _principal(request: Request,
                _scheme: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None) -> Principal:
-    with _engine(request).connect() as conn:
+    with _reader(request).connect() as conn:
         return authenticate(conn, request.headers.get("authorization"))
 
 
@@ -103,7 +108,7 @@ Admin = Annotated[Principal, Depends(_admin)]
 
 def _store(request: Request, store: StoreId, principal: Auth) -> StoreInfo:
     principal.require_store(store)
-    with _engine(request).connect() as conn:
+    with _reader(request).connect() as conn:
         return store_info(conn, store)
 
 
@@ -134,6 +139,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         yield
         app.state.engine.dispose()
+        app.state.read_engine.dispose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -146,7 +152,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.engine = engine or make_engine(settings.db_url)
+    # PostgreSQL connections per app process: up to 10 for writes (handlers
+    # that write run in the bounded thread pool) + 20 for reads.
+    app.state.engine = engine or make_engine(settings.db_url, pool_size=2, max_connections=10)
+    app.state.read_engine = make_read_engine(app.state.engine)
     install_error_handlers(app)
     pages = feed.PageCache()
     image_upload = "/v1/images"
@@ -155,7 +164,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
 
     @app.get("/healthz", tags=["service"], summary="Liveness and database check")
     def healthz(request: Request) -> dict[str, str]:
-        with _engine(request).connect() as conn:
+        with _reader(request).connect() as conn:
             conn.exec_driver_sql("SELECT 1")
         return {"status": "ok", "version": __version__}
 
@@ -173,7 +182,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         # The hot path: a caught-up kiosk polling. Two primary-key lookups
         # (token, store head) run right here on the event loop - cheaper than
         # two hops through the thread pool; anything more goes to a thread.
-        engine = _engine(request)
+        engine = _reader(request)
         with engine.connect() as conn:
             principal = authenticate(conn, request.headers.get("authorization"))
             principal.require_store(store)
@@ -216,7 +225,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     @app.get("/v1/stores/{store}/products/{product_id}", tags=["feed"], responses=ERRORS,
              summary="One product as the store receives it")
     def product(request: Request, info: Annotated[StoreInfo, Depends(_store)], product_id: str) -> Response:
-        with read_tx(_engine(request)) as conn:
+        with read_tx(_reader(request)) as conn:
             text = feed.product_for_store(conn, info, product_id, public_base(request))
         if text is None:
             raise ApiError(404, "product_not_found", f"no product {product_id!r}")
@@ -225,7 +234,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     @app.get("/v1/stores/{store}/status", tags=["feed"], response_model=StoreStatus, responses=ERRORS,
              summary="The store's feed head and counts")
     def status(request: Request, info: Annotated[StoreInfo, Depends(_store)]) -> StoreStatus:
-        with read_tx(_engine(request)) as conn:
+        with read_tx(_reader(request)) as conn:
             n_products = conn.execute(select(func.count()).select_from(Product)
                                       .where(Product.chain_id == info.chain_id)).scalar_one()
             n_overrides = conn.execute(select(func.count()).select_from(Override)
@@ -243,7 +252,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         etag = scenes.etag(info.scenes_version)
         if feed.etag_matches(if_none_match, etag):
             return Response(status_code=304, headers={"ETag": etag})
-        with read_tx(_engine(request)) as conn:
+        with read_tx(_reader(request)) as conn:
             version, items = scenes.list_scenes(conn, info.store_id)
         text = json.dumps({"version": version, "scenes": items}, ensure_ascii=False)
         return Response(absolute_image_urls(text, public_base(request)), media_type="application/json",
@@ -266,7 +275,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     @app.get("/v1/stores/{store}/scenes/{scene_id}", tags=["scenes"], responses=ERRORS, summary="One scene")
     def get_scene(request: Request, info: Annotated[StoreInfo, Depends(_store)], scene_id: str,
                   if_none_match: Annotated[str | None, Header()] = None) -> Response:
-        with read_tx(_engine(request)) as conn:
+        with read_tx(_reader(request)) as conn:
             sv = scenes.get_scene(conn, info.store_id, scene_id)
         if sv is None:
             raise ApiError(404, "scene_not_found", f"no scene {scene_id!r} in store {info.store_id!r}")
@@ -320,7 +329,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         headers = {"ETag": etag, "Cache-Control": "public, max-age=31536000, immutable"}
         if feed.etag_matches(if_none_match, etag):
             return Response(status_code=304, headers=headers)
-        with _engine(request).connect() as conn:
+        with _reader(request).connect() as conn:
             row = conn.execute(select(Image.content_type, Image.data).where(Image.id == image_id)).first()
         if row is None:
             raise ApiError(404, "image_not_found", "no such image")

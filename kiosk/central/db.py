@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,15 +59,15 @@ WORKER_THREADS = 16
 MAX_CONNECTIONS = WORKER_THREADS + 4
 
 
-def make_engine(url: str, *, pool_size: int = 8) -> Engine:
+def make_engine(url: str, *, pool_size: int = 8, max_connections: int = MAX_CONNECTIONS) -> Engine:
     """An engine for a central database URL.
 
     Args:
         url: ``sqlite:///file`` or ``postgresql+psycopg://...``.
-        pool_size: Connections kept open per process; up to
-            ``MAX_CONNECTIONS`` are opened under load.
+        pool_size: Connections kept open per process.
+        max_connections: Connections opened at most under load.
     """
-    overflow = max(0, MAX_CONNECTIONS - pool_size)
+    overflow = max(0, max_connections - pool_size)
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
@@ -80,7 +81,30 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
     # No pool_pre_ping: it costs a round trip on every checkout, i.e. on
     # every poll. A connection the server dropped fails one request, and
     # SQLAlchemy then discards the whole pool (disconnect detection).
+    # Writes: READ COMMITTED (the chain row lock orders writers). Reads go
+    # through make_read_engine's pool.
     return create_engine(u, pool_size=pool_size, max_overflow=overflow, pool_recycle=1800)
+
+
+_snapshot_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def make_read_engine(engine: Engine, *, pool_size: int = 8) -> Engine:
+    """An engine for snapshot reads on the same database as ``engine``.
+
+    PostgreSQL: a second pool whose connections are REPEATABLE READ from the
+    start, so a feed page and its head come from one snapshot without
+    switching the isolation level on every checkout (two round trips per
+    request). SQLite: ``engine`` itself (a read transaction in WAL mode is a
+    snapshot already).
+    """
+    if is_sqlite(engine):
+        return engine
+    overflow = max(0, MAX_CONNECTIONS - pool_size)
+    reader = create_engine(engine.url, pool_size=pool_size, max_overflow=overflow, pool_recycle=1800,
+                           isolation_level="REPEATABLE READ")
+    _snapshot_engines.add(reader)
+    return reader
 
 
 @contextmanager
@@ -96,7 +120,7 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
 def read_tx(engine: Engine) -> Iterator[Connection]:
     """A read transaction that sees one snapshot throughout."""
     with engine.connect() as conn:
-        if not is_sqlite(conn):
+        if not is_sqlite(conn) and engine not in _snapshot_engines:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             yield conn
