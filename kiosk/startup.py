@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, select
 
 from kiosk.config import Config
 from kiosk.db import open_db
-from kiosk.models import Category, Product, Scene
+from kiosk.models import Category, Product
 
 log = logging.getLogger(__name__)
 
@@ -57,33 +57,11 @@ class StartupResult:
 
 
 def load_slides(engine: Engine, store_id: str, now: datetime | None = None, limit: int = 12) -> list[Slide]:
-    """The active scenes of this store, in display order.
+    """The active scenes of this store, in display order (``kiosk.scenes.active_scenes``)."""
+    from kiosk.scenes import active_scenes
 
-    Uses ``kiosk.scenes.active_scenes`` (the scenes module's rules for dates
-    and store scope) when present.
-    """
-    now = now or datetime.now(timezone.utc)
-    try:
-        from kiosk.scenes import active_scenes
-    except ImportError:
-        active_scenes = None
-    if active_scenes is not None:
-        scenes = active_scenes(engine, store_id=store_id, now=now)
-        return [
-            Slide(str(s.id), str(s.title), str(getattr(s, "subtitle", "") or ""), str(getattr(s, "hero_image", "") or ""))
-            for s in list(scenes)[:limit]
-        ]
-    # Until the scenes module lands: the same rule, stated plainly.
-    stmt = (
-        select(Scene.id, Scene.title, Scene.subtitle, Scene.hero_image)
-        .where((Scene.store_id.is_(None)) | (Scene.store_id == store_id))
-        .where((Scene.active_from.is_(None)) | (Scene.active_from <= now))
-        .where((Scene.active_to.is_(None)) | (Scene.active_to > now))
-        .order_by(Scene.position, Scene.title)
-        .limit(limit)
-    )
-    with engine.connect() as conn:
-        return [Slide(r.id, r.title, r.subtitle or "", r.hero_image or "") for r in conn.execute(stmt)]
+    scenes = active_scenes(engine, store_id=store_id, now=now or datetime.now(timezone.utc))
+    return [Slide(s.id, s.title, s.subtitle or "", s.hero_image or "") for s in scenes[:limit]]
 
 
 def load_top_categories(engine: Engine, limit: int = 8) -> list[TopCategory]:
@@ -138,14 +116,11 @@ def prepare_catalog(config: Config, *, demo: bool = False, engine: Engine | None
     products = count_products(engine)
     demo_loaded = False
     if demo and products == 0 and not config.sync.url:
-        try:
-            from kiosk.demo import load_demo
-        except ImportError:
-            log.warning("--demo asked for, but kiosk.demo is not available in this build")
-        else:
-            load_demo(engine)
-            demo_loaded = True
-            products = count_products(engine)
+        from kiosk.demo import load_demo
+
+        load_demo(engine)
+        demo_loaded = True
+        products = count_products(engine)
     lap("demo")
     from kiosk.search import SearchEngine
 

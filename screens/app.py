@@ -238,7 +238,8 @@ class KioskApp(App):
         sm.transition = FadeTransition(duration=0.15) if self._animate else NoTransition()
         self._ensure_screen("attract")
         sm.current = "attract"
-        Window.bind(on_touch_down=self._on_window_touch, on_key_down=self._on_key_down, size=self._update_reach)
+        Window.bind(on_touch_down=self._on_window_touch, on_key_down=self._on_key_down)
+        root.bind(size=self._update_reach)
         self._exception_handler = _CalmExceptionHandler(self)
         ExceptionManager.add_handler(self._exception_handler)
         self._tick_event = Clock.schedule_interval(self._tick, 0.25)
@@ -248,7 +249,7 @@ class KioskApp(App):
         return root
 
     def on_stop(self) -> None:
-        Window.unbind(on_touch_down=self._on_window_touch, on_key_down=self._on_key_down, size=self._update_reach)
+        Window.unbind(on_touch_down=self._on_window_touch, on_key_down=self._on_key_down)
         if self._exception_handler is not None and self._exception_handler in ExceptionManager.handlers:
             ExceptionManager.remove_handler(self._exception_handler)
         if self._tick_event is not None:
@@ -421,23 +422,36 @@ class KioskApp(App):
         self.reset_session()
 
     def reset_session(self) -> None:
-        """Forget the customer: cart, typed text, screens' state, accessibility; attract."""
-        self._hide_idle_warning()
-        self.dismiss_overlays()
+        """Forget the customer: cart, typed text, screens' state, accessibility; attract.
+
+        The privacy-critical steps (empty cart, attract on screen, no back
+        stack) come first and cannot be stopped by a screen's error; each
+        screen's own ``reset`` and every observer run guarded afterwards.
+        """
         self.cart.clear()
-        self._cart_changed()
-        self.wedge.clear()
-        self.set_accessible(False)
-        for screen in list(self.root.sm.screens):
-            try:
-                screen.reset()
-            except Exception:  # noqa: BLE001 - one screen must not keep the next customer from a clean start
-                log.exception("screen %r failed to reset", screen.name)
         self._history = []
         self.can_go_back = False
+        self.wedge.clear()
+        steps: list[tuple[str, Callable[[], Any]]] = [
+            ("attract", self._show_attract),
+            ("idle warning", self._hide_idle_warning),
+            ("overlays", self.dismiss_overlays),
+            ("cart badge", self._cart_changed),
+            ("accessibility", lambda: self.set_accessible(False)),
+        ]
+        steps += [(f"screen {screen.name}", screen.reset) for screen in list(self.root.sm.screens)]
+        steps.append(("keyboards", Window.release_all_keyboards))
+        for what, step in steps:
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - one part must not keep the next customer from a clean start
+                log.exception("session reset: %s failed", what)
+        if self.root.sm.current != "attract":
+            self._show_attract()
+
+    def _show_attract(self) -> None:
         self.root.sm.current = "attract"
         self.current_screen = "attract"
-        Window.release_all_keyboards()
 
     def _on_window_touch(self, _window: Any, _touch: Any) -> bool:
         if self.session.activity(self._now()):
@@ -566,7 +580,9 @@ class KioskApp(App):
     def reach(self, window_height: float | None = None) -> ReachBand:
         """The reach band for the current window (see kiosk/reach.py)."""
         d = self.config_obj.display
-        h = float(window_height if window_height is not None else Window.height)
+        if window_height is None:
+            window_height = self.root.height if self.root is not None and self.root.height > 1 else Window.height
+        h = float(window_height)
         # The configured pixel size may be given either way round; the screen's
         # height is its short side in landscape and its long side in portrait.
         px = min(d.width, d.height) if d.orientation == "landscape" else max(d.width, d.height)

@@ -1,0 +1,187 @@
+"""``main.py --screenshots DIR``: every customer screen, both orientations, as PNG files.
+
+Runs the real app on a fresh temporary database with the demo catalog,
+drives it through its navigation API (the same calls the screens make when
+touched) and saves ``root.export_to_png`` of each state once background
+work has settled and the screen says it is ready. Nothing touches the
+user's database or the network.
+
+Files: ``DIR/<orientation>-<nn>-<state>.png``, e.g.
+``landscape-03-search.png``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from kiosk.config import Config
+
+log = logging.getLogger(__name__)
+
+SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
+SEARCH_QUERY = "sofa"
+
+
+async def _frames(n: int = 2) -> None:
+    from kivy.clock import Clock
+
+    start = Clock.frames_displayed
+    deadline = time.monotonic() + 30
+    while Clock.frames_displayed < start + n and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+
+
+async def _settle(app: Any, timeout: float = 30.0) -> None:
+    """Wait for background work, the screen's own readiness, and two frames."""
+    from screens.workers import pending_count
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        screen = app.root.sm.current_screen
+        ready = getattr(screen, "screenshot_ready", lambda: True)
+        if pending_count() == 0 and ready():
+            break
+        await _frames(1)
+    else:
+        log.warning("screen %r did not settle in %.0f s; taking the picture anyway", app.current_screen, timeout)
+    await _frames(3)
+
+
+def _demo_picks(engine: Any, search_engine: Any) -> tuple[str | None, list[str]]:
+    """A product to show and three variants for the cart, from the demo catalog (worker thread)."""
+    from sqlalchemy import select
+
+    from kiosk.models import Variant
+
+    hits = search_engine.search(SEARCH_QUERY, limit=12).hits
+    product_id = hits[0].product_id if hits else None
+    variants: list[str] = []
+    with engine.connect() as conn:
+        for hit in hits[:6]:
+            vid = conn.execute(
+                select(Variant.id).where(Variant.product_id == hit.product_id).order_by(Variant.position).limit(1)
+            ).scalar()
+            if vid and len(variants) < 3:
+                variants.append(vid)
+    return product_id, variants
+
+
+async def _drive(app: Any, out: Path) -> list[Path]:
+    from kivy.core.window import Window
+
+    written: list[Path] = []
+    while not (app.root is not None and app.ready):
+        if app.startup_error:
+            raise RuntimeError(app.startup_error)
+        await _frames(1)
+    product_id, variants = await asyncio.to_thread(_demo_picks, app.db, app.search_engine)
+
+    for orientation, size in SIZES.items():
+        n = 0
+
+        async def shot(state: str, overlays: bool = False) -> None:
+            nonlocal n
+            n += 1
+            if not overlays:
+                app.dismiss_overlays()  # e.g. an error notice left from an earlier step
+            await _settle(app)
+            if app.errors_handled:
+                log.warning("%s %s: the app recovered from an error; see the log above", orientation, state)
+                app.errors_handled = 0
+            path = out / f"{orientation}-{n:02d}-{state}.png"
+            app.root.export_to_png(str(path))
+            written.append(path)
+            print(f"  {path}")
+
+        app.config_obj.display.orientation = orientation
+        Window.size = size
+        await _frames(3)
+        app.end_session()
+        await shot("attract")
+
+        app.start_session()
+        await shot("home")
+
+        app.show_search(query=SEARCH_QUERY)
+        await shot("search")
+
+        if product_id:
+            app.show_product(product_id)
+            await shot("product")
+        if app.slides:
+            app.show_scene(app.slides[0].scene_id)
+            await shot("scene")
+
+        for vid in variants:
+            app.add_to_cart(vid, 1)
+        await _settle(app)
+        app.show_cart()
+        await shot("cart")
+
+        if app.screen_available("handoff") and len(app.cart):
+            app.show_handoff()
+            await shot("handoff")
+
+        app.go_home()  # (starts a session if the handoff ended it)
+        # As if the customer had walked away: the app's own timer shows the warning.
+        app.session.last_activity -= app.session.warn_after_s + 0.5
+        deadline = time.monotonic() + 10
+        while app._idle_warning is None and time.monotonic() < deadline:
+            await _frames(1)
+        await shot("idle-warning", overlays=True)
+        app.still_here()
+
+        app.request_help()
+        await shot("help", overlays=True)
+        app.dismiss_overlays()
+
+        app.set_accessible(True)
+        app.go_home()
+        await shot("accessible-home")
+        if product_id:
+            app.show_product(product_id)
+            await shot("accessible-product")
+        app.set_accessible(False)
+        app.end_session()
+    return written
+
+
+async def _main(config: Config, out: Path) -> int:
+    from screens.app import KioskApp
+
+    app = KioskApp(config, demo=True, animate=False)
+    task = asyncio.get_running_loop().create_task(app.async_run(async_lib="asyncio"))
+    try:
+        written = await _drive(app, out)
+    finally:
+        from kivy.base import stopTouchApp
+
+        # Like the UI tests: end the loop and let async_run stop the app itself.
+        stopTouchApp()
+        await asyncio.wait_for(task, timeout=30)
+    print(f"{len(written)} screenshots in {out}")
+    return 0
+
+
+def run_screenshots(config: Config, out_dir: Path) -> int:
+    """Render every customer screen at 1920x1080 and 1080x1920 into ``out_dir``.
+
+    Returns:
+        The process exit code.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="kiosk-screenshots-"))
+    try:
+        config.db = tmp / "kiosk.sqlite3"
+        config.data_dir = tmp
+        config.sync.url = ""  # the demo catalog, never the network
+        return asyncio.run(_main(config, out))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
