@@ -276,6 +276,13 @@ class HandoffScreen(KioskScreen):
         self.remaining = max(0.0, self._deadline - Clock.get_boottime())
         if self.remaining <= 0:
             self.back_to_cart()
+            return
+        # The customer is busy with their phone, not touching the kiosk: this
+        # screen's countdown, not the idle timer, decides when the code goes
+        # (else the idle warning would cover the code mid-scan).
+        still_here = getattr(App.get_running_app(), "still_here", None)
+        if still_here is not None:
+            still_here()
 
 
 class HandoffItemRow(BoxLayout):
