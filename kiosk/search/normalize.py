@@ -44,12 +44,23 @@ _CJK_RUN_RE = re.compile(f"[{_CJK_RANGES}]+")
 _CJK_CHAR_RE = re.compile(f"[{_CJK_RANGES}]")
 
 
+# Latin letters that carry their "accent" in the letter itself (no combining
+# mark to strip): folded like Meilisearch and transliteration tables do, so
+# "sorlandet" finds "Sørlandet" and "lodz" finds "Łódź".
+_STROKE_LETTERS = str.maketrans({
+    "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ħ": "h", "ı": "i",
+    "ŀ": "l", "ŧ": "t", "ƀ": "b", "ɨ": "i", "ʉ": "u", "ĸ": "k", "ŋ": "ng", "ƒ": "f", "ǥ": "g",
+    "ɍ": "r", "ȼ": "c", "ɇ": "e", "ɉ": "j", "ɏ": "y", "ƶ": "z",
+})
+
+
 def normalize(text: str) -> str:
     """Fold ``text`` for matching: compatibility forms, no marks, casefolded.
 
     NFKD splits accented letters into base + combining mark and maps
     full-width and ligature forms to plain ones; the marks are dropped and the
-    rest recomposed (NFC) so that Hangul syllables stay whole.
+    rest recomposed (NFC) so that Hangul syllables stay whole. Letters with
+    a stroke or ligatures of their own (ø, æ, ł, đ...) are transliterated.
 
     Args:
         text: Any string.
@@ -61,7 +72,7 @@ def normalize(text: str) -> str:
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped).casefold()
+    return unicodedata.normalize("NFC", stripped).casefold().translate(_STROKE_LETTERS)
 
 
 def _cjk_grams(run: str) -> list[str]:

@@ -75,6 +75,14 @@ def test_case_and_diacritics_never_matter(search: SearchEngine) -> None:
         assert result.hits[0].product_id in ("P-3", "P-9"), typed
 
 
+def test_letters_with_a_stroke_are_folded_too(engine: Engine) -> None:
+    load(engine, [P("s", "Sørlandet sofa"), P("l", "Łódź lamp"), P("a", "Æble bowl"), P("g", "Große Vase")])
+    se = SearchEngine(engine)
+    for typed, expected in (("sorla", "s"), ("SØRLANDET", "s"), ("lodz", "l"), ("aeble", "a"),
+                            ("grosse", "g"), ("große", "g")):
+        assert ids(se.search(typed)) == [expected], typed
+
+
 @pytest.mark.parametrize("typed", ["沙", "发", "床", "北京", "沙发", "发床", "京沙发", "北京沙发床"])
 def test_cjk_names_are_found_by_any_one_or_two_character_substring(search: SearchEngine, typed: str) -> None:
     assert ids(search.search(typed)) == ["P-5"]
