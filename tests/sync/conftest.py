@@ -46,7 +46,7 @@ def free_port() -> int:
     raise RuntimeError("no free port in 18100-18199")
 
 
-def wait_http(url: str, deadline_s: float = 30.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_http(url: str, deadline_s: float = 90.0, proc: subprocess.Popen[bytes] | None = None) -> None:
     """Poll ``url`` until it answers (any status)."""
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
