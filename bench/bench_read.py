@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     add_scenes(big, big_ids, 300, rng)
     rows += run(f"{variants:,} variants", big, args.rounds, rng)
     print(f"\nRead APIs, {args.rounds} calls each, milliseconds (median / p99); ratio = ours / peer\n")
-    print(f"| catalog | call | ours median | ours p99 | peer | peer median | peer p99 | ratio p50 | ratio p99 |")
+    print("| catalog | call | ours median | ours p99 | peer | peer median | peer p99 | ratio p50 | ratio p99 |")
     print("|---|---|---:|---:|---|---:|---:|---:|---:|")
     for label, call, ours, peer_name, peer in rows:
         om, op, pm, pp = statistics.median(ours), p99(ours), statistics.median(peer), p99(peer)

@@ -1,4 +1,4 @@
-""""Complete the look": what goes with a product, and why.
+"""Complete the look: what goes with a product, and why.
 
 Staff-made scenes are the strongest signal the kiosk has: products a person
 placed in the same room belong together. So recommendations come first from

@@ -15,8 +15,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, delete, func, insert, or_, select, update
 
 from kiosk.catalog import ProductSummary, summary_map
 from kiosk.models import Product, Scene, SceneItem, utcnow
@@ -162,7 +163,7 @@ def _aware(now: datetime | None) -> datetime:
     return now.astimezone(timezone.utc)
 
 
-def _visible_counts(conn, scene_ids: Sequence[str]) -> dict[str, int]:  # noqa: ANN001
+def _visible_counts(conn: Connection, scene_ids: Sequence[str]) -> dict[str, int]:
     if not scene_ids:
         return {}
     rows = conn.execute(
@@ -174,7 +175,7 @@ def _visible_counts(conn, scene_ids: Sequence[str]) -> dict[str, int]:  # noqa: 
     return {sid: int(n) for sid, n in rows}
 
 
-def _summary(r, count: int) -> SceneSummary:  # noqa: ANN001
+def _summary(r: Row[Any], count: int) -> SceneSummary:
     return SceneSummary(r.id, r.title, r.subtitle or "", r.hero_image or "", r.store_id, r.active_from, r.active_to,
                         int(r.position or 0), int(r.version or 1), count)
 
