@@ -23,7 +23,6 @@ from sqlalchemy import Engine, select, union
 from kiosk.config import SyncConfig
 from kiosk.image_cache import ImageCache, ImageDownloader
 from kiosk.models import ProductImage, Scene, Variant, utcnow
-from kiosk.sync.apply import image_refs  # noqa: F401 - re-exported for callers
 from kiosk.sync.client import CentralClient, SyncError
 from kiosk.sync.events import upload_events
 from kiosk.sync.pull import DEFAULT_PAGE_SIZE, SyncResult, record_failure, sync_once

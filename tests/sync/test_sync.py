@@ -16,7 +16,7 @@ from kiosk.sync.pull import sync_once
 from kiosk.sync.status import read_status
 from tests.sync.catalogs import catalog, product
 from tests.sync.conftest import Central
-from tests.sync.helpers import catalog_digest, price_of, sql
+from tests.sync.helpers import price_of, sql
 
 
 def client_for(central: Central, **kw: object) -> CentralClient:
