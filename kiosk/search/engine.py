@@ -45,6 +45,7 @@ MAX_LIMIT = 500
 MAX_OFFSET = 10_000
 _RESULT_CACHE = 1024
 _MAX_SUGGESTIONS = 5
+_MAX_CORRECTIONS = 3
 # Terms matching at least this many products each take the threshold path.
 _THRESHOLD_MIN = 2000
 
@@ -442,28 +443,28 @@ class SearchEngine:
         )
 
     def _suggest(self, idx: InvertedIndex, terms: list[Term]) -> list[str]:
-        """Spelling corrections of the query, then popular category names."""
+        """Spelling corrections of the query (up to three), then popular category names."""
         out: list[str] = []
-        if terms:
-            fixed: list[str] = []
-            changed = False
-            for term in terms:
-                best = None
-                if not term.cjk and not idx.term_map(term) and len(term.text) >= 3:
-                    cands = idx.deletes.lookup(term.text, 2 if len(term.text) >= 5 else 1)
-                    if term.prefix:
-                        # A word still being typed: complete it from the vocabulary.
-                        for tok in idx.prefix_range(term.text[:-1])[:50] if len(term.text) > 3 else []:
-                            cands.setdefault(tok, 1)
-                    if cands:
-                        best = min(cands, key=lambda w: (cands[w], -idx.doc_frequency(w), w))
-                if best is not None:
-                    fixed.append(best)
-                    changed = True
-                else:
-                    fixed.append(term.text)
-            if changed:
-                out.append(" ".join(fixed))
+        options: list[list[str]] = []
+        for term in terms:
+            alternatives: list[str] = []
+            if not term.cjk and len(term.text) >= 3 and not idx.term_map(term):
+                cands = idx.deletes.lookup(term.text, 2 if len(term.text) >= 5 else 1)
+                if term.prefix and len(term.text) > 3:
+                    # A word still being typed: complete it from the vocabulary.
+                    for tok in idx.prefix_range(term.text[:-1])[:50]:
+                        cands.setdefault(tok, 1)
+                ranked = sorted(cands, key=lambda w: (cands[w], -idx.doc_frequency(w), w))
+                alternatives = ranked[:_MAX_CORRECTIONS]
+            options.append(alternatives or [term.text])
+        if any(opts != [t.text] for opts, t in zip(options, terms)):
+            primary = [opts[0] for opts in options]
+            out.append(" ".join(primary))
+            for i, opts in enumerate(options):
+                for alt in opts[1:]:
+                    out.append(" ".join(primary[:i] + [alt] + primary[i + 1 :]))
+            # Offer only corrections that find something.
+            out = [q for q in dict.fromkeys(out) if self._match(idx, query_terms(q))[0]][:_MAX_CORRECTIONS]
         if self._popular is None:
             counts = Counter(idx.doc(key).category_id for key in idx.by_id.values())
             self._popular = [idx.categories[c].name for c, _ in counts.most_common(_MAX_SUGGESTIONS)
