@@ -9,7 +9,9 @@ first keystroke is as fast as the hundredth.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -87,6 +89,26 @@ def count_products(engine: Engine) -> int:
     """How many products the cache holds."""
     with engine.connect() as conn:
         return int(conn.execute(select(func.count(Product.id))).scalar_one())
+
+
+def prepare_catalog_in_background(config: Config, *, demo: bool = False) -> Future[StartupResult]:
+    """Start ``prepare_catalog`` on its own thread at once and return its future.
+
+    ``main.py`` calls this before it even imports Kivy, so opening the
+    database and warming search overlap with creating the window.
+    """
+    future: Future[StartupResult] = Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(prepare_catalog(config, demo=demo))
+        except BaseException as exc:  # noqa: BLE001 - handed to the UI, which shows a calm message
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="kiosk-startup", daemon=True).start()
+    return future
 
 
 def prepare_catalog(config: Config, *, demo: bool = False, engine: Engine | None = None) -> StartupResult:

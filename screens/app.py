@@ -177,6 +177,7 @@ class KioskApp(App):
         min_warning_s: float = MIN_WARNING_S,
         screens: tuple[ScreenEntry, ...] = SCREENS,
         clock: Callable[[], float] = time.monotonic,
+        catalog_future: Any = None,
         **kwargs: Any,
     ) -> None:
         """Create the app.
@@ -190,6 +191,9 @@ class KioskApp(App):
             screens: The screen registry entries.
             clock: Monotonic seconds for the idle timer (tests move it forward
                 instead of waiting).
+            catalog_future: A ``concurrent.futures.Future`` of
+                ``kiosk.startup.prepare_catalog`` already running (main.py
+                starts it before Kivy loads); None starts it here.
         """
         super().__init__(**kwargs)
         self.config_obj = config
@@ -218,6 +222,7 @@ class KioskApp(App):
         self.theme = Theme(dpi=config.display.dpi, min_target_mm=config.display.min_target_mm)
         self._catalog_trigger = Clock.create_trigger(self._refresh_catalog, 0.2)
         self._now = clock
+        self._catalog_future = catalog_future
 
     # ------------------------------------------------------------------ build
 
@@ -261,6 +266,16 @@ class KioskApp(App):
 
     def _open_catalog(self, _dt: float = 0) -> None:
         from kiosk.startup import prepare_catalog
+
+        if self._catalog_future is not None:
+            fut, self._catalog_future = self._catalog_future, None
+
+            def done(f: Any) -> None:  # runs on the startup thread (or here, if already done)
+                exc = f.exception()
+                Clock.schedule_once(lambda _dt: self._catalog_failed(exc) if exc else self._catalog_ready(f.result()))
+
+            fut.add_done_callback(done)
+            return
 
         run_in_background(
             prepare_catalog,
