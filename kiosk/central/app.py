@@ -24,9 +24,9 @@ from sqlalchemy import Engine, func, select
 
 from kiosk import __version__
 from kiosk.central import feed, scenes
-from kiosk.central.auth import Principal, authenticate
+from kiosk.central.auth import Principal, authenticate, authenticate_for_store
 from kiosk.central.catalog import CatalogError, canonical_scene
-from kiosk.central.db import WORKER_THREADS, make_engine, make_read_engine, read_tx, write_tx
+from kiosk.central.db import WORKER_THREADS, make_engine, make_poll_engine, make_read_engine, read_tx, write_tx
 from kiosk.central.errors import ApiError, install_error_handlers
 from kiosk.central.events import EventIn as StoredEvent
 from kiosk.central.events import store_batch
@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         yield
         app.state.engine.dispose()
         app.state.read_engine.dispose()
+        app.state.poll_engine.dispose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -153,9 +154,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     )
     app.state.settings = settings
     # PostgreSQL connections per app process: up to 10 for writes (handlers
-    # that write run in the bounded thread pool) + 20 for reads.
+    # that write run in the bounded thread pool), 20 for snapshot reads and
+    # 4 for the event loop's poll path.
     app.state.engine = engine or make_engine(settings.db_url, pool_size=2, max_connections=10)
     app.state.read_engine = make_read_engine(app.state.engine)
+    app.state.poll_engine = make_poll_engine(app.state.engine)
     install_error_handlers(app)
     pages = feed.PageCache()
     image_upload = "/v1/images"
@@ -179,14 +182,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
                       limit: Annotated[int, Query(ge=1, le=feed.MAX_LIMIT)] = feed.DEFAULT_LIMIT,
                       if_none_match: Annotated[str | None, Header()] = None,
                       _scheme: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None) -> Response:
-        # The hot path: a caught-up kiosk polling. Two primary-key lookups
-        # (token, store head) run right here on the event loop - cheaper than
-        # two hops through the thread pool; anything more goes to a thread.
+        # The hot path: a caught-up kiosk polling. One statement (token and
+        # store head by primary key) runs right here on the event loop -
+        # cheaper than a hop through the thread pool; a page to build goes
+        # to a thread.
         engine = _reader(request)
-        with engine.connect() as conn:
-            principal = authenticate(conn, request.headers.get("authorization"))
-            principal.require_store(store)
-            info = store_info(conn, store)
+        with request.app.state.poll_engine.connect() as conn:
+            _, info = authenticate_for_store(conn, request.headers.get("authorization"), store)
         if since == info.head:
             # Caught up: nothing lies after the head, so no query is needed.
             headers = {"ETag": feed.head_etag(info), "Cache-Control": "private, no-cache"}
@@ -212,12 +214,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
             unchanged = feed.not_modified_etag(conn, info, since, limit, if_none_match)
             if unchanged is not None:
                 return Response(status_code=304, headers={"ETag": unchanged, "Cache-Control": "private, no-cache"})
-            key = feed.page_key(info, since, limit, base_url)
-            page = pages.get(key)
-            if page is None:
-                page = feed.read_page(conn, info, since, limit, base_url)
-                pages.put(key, page)
-            body, more = page
+            body, more = pages.get_or_build(feed.page_key(info, since, limit, base_url),
+                                            lambda: feed.read_page(conn, info, since, limit, base_url))
         etag = feed.page_etag(info, since, limit) if more else feed.head_etag(info)
         headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
         return Response(body, media_type="application/json", headers=headers)
@@ -396,6 +394,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
             raise ApiError(422, "validation_error", f"item {n}: {exc}") from exc
         if body.checkout_url and not body.checkout_url.startswith(("https://", "http://")):
             raise ApiError(422, "validation_error", "checkout_url must be an http(s) URL")
+        for n, item in enumerate(body.items, 1):
+            # The landing page puts these in <img src>: only web images.
+            if item.image and not item.image.startswith(("https://", "http://")):
+                raise ApiError(422, "validation_error", f"item {n}: image must be an http(s) URL or empty")
         h = create_handoff(_engine(request), info.store_id, items, total, currency, body.checkout_url,
                            request.app.state.settings.handoff_ttl_s)
         return HandoffCreated(code=h.code, url=f"{public_base(request)}/h/{h.code}", expires_at=h.expires_at)

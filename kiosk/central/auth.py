@@ -15,17 +15,28 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from kiosk.central.errors import ApiError
-from kiosk.central.models import Token
+from kiosk.central.models import Chain, Store, Token
 from kiosk.models import utcnow
 
 _T = Token.__table__.c
 # Built once: constructing a statement costs more than running it (every
 # request authenticates).
 _TOKEN_QUERY = select(_T.id, _T.store_id, _T.is_admin, _T.revoked_at).where(_T.token_hash == bindparam("h"))
+_S, _C = Store.__table__.c, Chain.__table__.c
+# The token and the store's head in one statement: one round trip per poll.
+_TOKEN_STORE_QUERY = (
+    select(_T.id.label("token_id"), _T.store_id.label("token_store"), _T.is_admin, _T.revoked_at,
+           _S.id, _S.chain_id, _S.name, _S.last_seq, _S.scenes_version, _C.epoch, _C.head_seq)
+    .select_from(Token.__table__
+                 .outerjoin(Store.__table__, _S.id == bindparam("s"))
+                 .outerjoin(Chain.__table__, _C.id == _S.chain_id))
+    .where(_T.token_hash == bindparam("h"))
+)
 
 STORE_PREFIX = "kst_"
 ADMIN_PREFIX = "kad_"
@@ -83,13 +94,7 @@ def revoke_token(conn: Connection, token: str) -> bool:
     return res.rowcount > 0
 
 
-def authenticate(conn: Connection, authorization: str | None) -> Principal:
-    """The principal of an ``Authorization: Bearer <token>`` header.
-
-    Raises:
-        ApiError: 401 when the header is missing, malformed, or the token is
-            unknown or revoked.
-    """
+def _bearer_hash(authorization: str | None) -> str:
     challenge = {"WWW-Authenticate": 'Bearer realm="kiosk-central"'}
     if not authorization:
         raise ApiError(401, "unauthorized", "missing bearer token", challenge)
@@ -97,8 +102,43 @@ def authenticate(conn: Connection, authorization: str | None) -> Principal:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "unauthorized", "expected 'Authorization: Bearer <token>'", challenge)
-    row = conn.execute(_TOKEN_QUERY, {"h": hash_token(token)}).first()
+    return hash_token(token)
+
+
+def _invalid_token() -> ApiError:
+    return ApiError(401, "invalid_token", "unknown or revoked token",
+                    {"WWW-Authenticate": 'Bearer realm="kiosk-central", error="invalid_token"'})
+
+
+def authenticate_for_store(conn: Connection, authorization: str | None, store_id: str) -> tuple[Principal, Any]:
+    """Authenticate and read the store's feed head in one round trip (the poll path).
+
+    Returns:
+        The principal and the store's ``StoreInfo``.
+
+    Raises:
+        ApiError: 401 (token), 403 (another store's token), 404 (no such store).
+    """
+    from kiosk.central.stores import info_from_row
+
+    row = conn.execute(_TOKEN_STORE_QUERY, {"h": _bearer_hash(authorization), "s": store_id}).first()
     if row is None or row.revoked_at is not None:
-        raise ApiError(401, "invalid_token", "unknown or revoked token",
-                       {"WWW-Authenticate": 'Bearer realm="kiosk-central", error="invalid_token"'})
+        raise _invalid_token()
+    principal = Principal(token_id=row.token_id, store_id=row.token_store, is_admin=bool(row.is_admin))
+    principal.require_store(store_id)
+    if row.id is None:
+        raise ApiError(404, "store_not_found", f"no store {store_id!r}")
+    return principal, info_from_row(row)
+
+
+def authenticate(conn: Connection, authorization: str | None) -> Principal:
+    """The principal of an ``Authorization: Bearer <token>`` header.
+
+    Raises:
+        ApiError: 401 when the header is missing, malformed, or the token is
+            unknown or revoked.
+    """
+    row = conn.execute(_TOKEN_QUERY, {"h": _bearer_hash(authorization)}).first()
+    if row is None or row.revoked_at is not None:
+        raise _invalid_token()
     return Principal(token_id=row.id, store_id=row.store_id, is_admin=bool(row.is_admin))

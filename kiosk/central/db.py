@@ -107,6 +107,18 @@ def make_read_engine(engine: Engine, *, pool_size: int = 8) -> Engine:
     return reader
 
 
+def make_poll_engine(engine: Engine) -> Engine:
+    """An engine for the event loop's one-statement reads (the poll fast path).
+
+    PostgreSQL: autocommit, so a poll costs one round trip instead of
+    BEGIN + query + ROLLBACK; the event loop runs one at a time, so two
+    connections suffice. SQLite: ``engine`` itself (no network).
+    """
+    if is_sqlite(engine):
+        return engine
+    return create_engine(engine.url, pool_size=2, max_overflow=2, pool_recycle=1800, isolation_level="AUTOCOMMIT")
+
+
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
     """A write transaction (``BEGIN IMMEDIATE`` on SQLite); commits on success."""

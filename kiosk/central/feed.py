@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, select
@@ -133,6 +134,7 @@ class PageCache:
         self.size = size
         self._pages: OrderedDict[tuple[Any, ...], tuple[str, bool]] = OrderedDict()
         self._lock = threading.Lock()
+        self._building: dict[tuple[Any, ...], threading.Event] = {}
 
     def get(self, key: tuple[Any, ...]) -> tuple[str, bool] | None:
         """The cached page of a key, or ``None``."""
@@ -149,6 +151,38 @@ class PageCache:
             self._pages.move_to_end(key)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
+
+    def get_or_build(self, key: tuple[Any, ...], build: Callable[[], tuple[str, bool]]) -> tuple[str, bool]:
+        """The cached page, or ``build()`` it - once, however many threads ask at the same time.
+
+        After a chain-wide change all kiosks of a store ask within a second;
+        without this, every request that arrives before the first build
+        finishes would build the same page again.
+        """
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                return page
+            waiter = self._building.get(key)
+            if waiter is None:
+                waiter = self._building[key] = threading.Event()
+                builder = True
+            else:
+                builder = False
+        if not builder:
+            waiter.wait(timeout=30)
+            page = self.get(key)
+            if page is not None:
+                return page
+            return build()  # the builder failed: build our own
+        try:
+            page = build()
+            self.put(key, page)
+            return page
+        finally:
+            with self._lock:
+                self._building.pop(key, None)
+            waiter.set()
 
 
 def page_key(info: StoreInfo, since: int, limit: int, base_url: str) -> tuple[Any, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select
 
@@ -67,6 +68,12 @@ def ensure_store(conn: Connection, store_id: str, chain_id: str | None = None, n
     return chain_id
 
 
+def info_from_row(row: Any) -> StoreInfo:
+    """A ``StoreInfo`` from a row with the columns of the store query."""
+    return StoreInfo(store_id=row.id, chain_id=row.chain_id, name=row.name, epoch=row.epoch,
+                     head=max(int(row.last_seq), int(row.head_seq)), scenes_version=int(row.scenes_version))
+
+
 def store_info(conn: Connection, store_id: str) -> StoreInfo:
     """The store and its feed heads in one query.
 
@@ -76,5 +83,4 @@ def store_info(conn: Connection, store_id: str) -> StoreInfo:
     row = conn.execute(_STORE_QUERY, {"s": store_id}).first()
     if row is None:
         raise ApiError(404, "store_not_found", f"no store {store_id!r}")
-    return StoreInfo(store_id=row.id, chain_id=row.chain_id, name=row.name, epoch=row.epoch,
-                     head=max(int(row.last_seq), int(row.head_seq)), scenes_version=int(row.scenes_version))
+    return info_from_row(row)

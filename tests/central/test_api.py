@@ -213,6 +213,9 @@ def test_handoff_returns_short_link_and_landing_helpers_read_it(central: Central
         assert datetime.fromisoformat(body["expires_at"]) > datetime.now(timezone.utc)
         assert_error(c.post(f"/v1/stores/{store}/handoffs", json={**cart, "total": "1.00"}), 422, "total_mismatch")
         assert_error(c.post(f"/v1/stores/{store}/handoffs", json={**cart, "items": []}), 422)
+        sneaky = {**cart, "items": [{**cart["items"][0], "image": "javascript:alert(1)"}], "total": None}
+        assert_error(c.post(f"/v1/stores/{store}/handoffs", json=sneaky), 422, "validation_error")
+        assert_error(c.post(f"/v1/stores/{store}/handoffs", json={**cart, "checkout_url": "ftp://x"}), 422)
     h = get_handoff(central.engine, code.lower())  # typed by a customer: case does not matter
     assert h is not None and not h.expired
     assert (h.total_minor, h.currency, h.store_id) == (184700, "EUR", store)
