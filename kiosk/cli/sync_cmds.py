@@ -141,7 +141,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         if not args.no_images:
             cache = ImageCache(cfg.image_cache_dir, max_bytes=cfg.sync.image_cache_mb * 1024 * 1024,
                                timeout=client.timeout,
-                               auth_for=lambda u: client._auth_headers() if client.same_origin(u) else {})
+                               auth_for=client.auth_headers_for)
             urls = missing_image_urls(engine, cache)
             failed = 0
             for u in tqdm(urls, desc="images", unit=" img", disable=args.quiet or not urls, file=sys.stderr):

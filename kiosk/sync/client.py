@@ -221,6 +221,10 @@ class CentralClient:
     def _auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
+    def auth_headers_for(self, url: str) -> dict[str, str]:
+        """The headers to send with a GET of ``url``: the token only to the central service."""
+        return self._auth_headers() if self.same_origin(url) else {}
+
     def request(self, method: str, path_or_url: str, **kwargs: Any) -> requests.Response:
         """Send one request (streamed) with timeouts and retries.
 

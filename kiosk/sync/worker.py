@@ -84,7 +84,8 @@ class SyncWorker:
             self.client = CentralClient(config.url, store_id, config.token,
                                         connect_timeout=config.connect_timeout_s,
                                         read_timeout=config.read_timeout_s)
-        auth = (lambda url: self.client._auth_headers() if self.client and self.client.same_origin(url) else {})
+        client = self.client
+        auth = client.auth_headers_for if client is not None else None
         self.images = ImageCache(image_cache_dir, max_bytes=config.image_cache_mb * 1024 * 1024,
                                  timeout=(config.connect_timeout_s, config.read_timeout_s), auth_for=auth,
                                  scan=False)
