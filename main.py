@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -85,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         d.show_cursor = True
 
     if args.screenshots:
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and shutil.which("xvfb-run"):
+            # No screen here: render on a virtual one tall enough for portrait.
+            os.execvp("xvfb-run", ["xvfb-run", "-a", "-s", "-screen 0 1920x1920x24", sys.executable,
+                                   str(Path(__file__).resolve()), *(argv if argv is not None else sys.argv[1:])])
         from screens.screenshots import run_screenshots
 
         configure_kivy(d, screenshots=True)

@@ -284,3 +284,25 @@ async def test_a_missing_screen_module_sends_the_customer_home(kiosk_app: Any) -
     await wait_frames(2)
     assert app.current_screen == "home"
     assert app.overlays and app.overlays[-1].title == "That is not available right now"
+
+
+async def test_chinese_catalog_text_gets_a_font_that_has_the_glyphs(kiosk_app: Any) -> None:
+    from kivy.core.text import Label as CoreLabel
+
+    from screens.theme import CJK_FONT, DEFAULT_FONT
+    from screens.widgets.labels import CatalogLabel
+    from tests.ui.catalog import CJK_NAME
+
+    label = CatalogLabel(text=CJK_NAME)
+    assert label.font_name == CJK_FONT
+    label.texture_update()
+    # Roboto draws every missing glyph as the same empty box; the CJK font draws
+    # distinct characters, so the same text renders differently.
+    cjk = CoreLabel(text=CJK_NAME, font_name=CJK_FONT, font_size=40)
+    cjk.refresh()
+    boxes = CoreLabel(text=CJK_NAME, font_name=DEFAULT_FONT, font_size=40)
+    boxes.refresh()
+    assert cjk.texture.pixels != boxes.texture.pixels or cjk.texture.size != boxes.texture.size
+    assert label.texture is not None and label.texture.width > 0
+    label.text = "Oslo sofa"
+    assert label.font_name == DEFAULT_FONT
