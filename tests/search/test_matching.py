@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 
 from kiosk.search import SearchEngine
 from tests.search.catalog import P, load
-from tests.search.conftest import ids, names
+from tests.search.conftest import ids
 
 
 @pytest.mark.parametrize("typed", ["s", "so", "sof", "sofa"])

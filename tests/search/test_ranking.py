@@ -6,7 +6,7 @@ from sqlalchemy import Engine
 
 from kiosk.search import SearchEngine
 from tests.search.catalog import P, load
-from tests.search.conftest import ids, names
+from tests.search.conftest import ids
 
 
 def test_name_beats_brand_beats_category_and_tags_beats_description(engine: Engine) -> None:
