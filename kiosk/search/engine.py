@@ -138,11 +138,12 @@ class SearchEngine:
             self._index = self._build(self._conn())
 
     def warm(self) -> None:
-        """Build the index and the expensive one-letter prefixes ahead of the first keystroke."""
+        """Build the index, the one-letter prefixes and the featured order ahead of the first keystroke."""
         with self._lock:
             idx = self._current()
             for ch in "abcdefghijklmnopqrstuvwxyz0123456789":
                 idx.term_map(Term(ch, prefix=True))
+            idx.empty_query_order()  # the first screen: featured products
 
     @property
     def product_count(self) -> int:
