@@ -39,8 +39,12 @@ log = logging.getLogger(__name__)
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
-CACHE_SIZE = 64
+# Decoded textures kept for reuse, bounded by pixel bytes (software GL keeps
+# textures in main memory): enough for the attract loop's heroes and a few
+# screens of product images.
+CACHE_BYTES = 48 * 1024 * 1024
 _cache: OrderedDict[tuple[str, int], Texture] = OrderedDict()
+_cache_bytes = 0
 _cache_lock = threading.Lock()
 
 
@@ -62,10 +66,22 @@ def _decode(ref: str, cache_dir: Path | None, max_px: int) -> tuple[str, int, in
         return str(path), im.width, im.height, im.tobytes(), fmt
 
 
+def _tex_bytes(tex: Texture) -> int:
+    return tex.width * tex.height * (4 if tex.colorfmt == "rgba" else 3)
+
+
 def clear_cache() -> None:
     """Forget every cached texture (after a sync replaced images)."""
+    global _cache_bytes
     with _cache_lock:
         _cache.clear()
+        _cache_bytes = 0
+
+
+def cache_stats() -> tuple[int, int]:
+    """(textures, bytes) held by the image cache."""
+    with _cache_lock:
+        return len(_cache), _cache_bytes
 
 
 class CatalogImage(Image):
@@ -126,10 +142,16 @@ class CatalogImage(Image):
         tex = Texture.create(size=(w, h), colorfmt=fmt)
         tex.mag_filter = "linear"
         tex.blit_buffer(pixels, colorfmt=fmt, bufferfmt="ubyte")
+        global _cache_bytes
         with _cache_lock:
+            old = _cache.pop((ref, max_px), None)
+            if old is not None:
+                _cache_bytes -= _tex_bytes(old)
             _cache[(ref, max_px)] = tex
-            while len(_cache) > CACHE_SIZE:
-                _cache.popitem(last=False)
+            _cache_bytes += _tex_bytes(tex)
+            while _cache_bytes > CACHE_BYTES and len(_cache) > 1:
+                _key, dropped = _cache.popitem(last=False)
+                _cache_bytes -= _tex_bytes(dropped)
         self._show(tex)
 
     def _failed(self, seq: int, ref: str, exc: BaseException) -> None:

@@ -1,0 +1,77 @@
+"""The shell's building blocks on a running Kivy loop: background work and catalog images."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from tests.ui.conftest import wait_for, wait_frames
+
+pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
+
+
+async def test_latest_wins_delivers_only_the_newest_result(kiosk_app: Any) -> None:
+    from kivy.clock import Clock
+
+    from screens.workers import LatestWins, pending_count
+
+    lane = LatestWins("test")
+    gate = threading.Event()
+    started: list[str] = []
+    delivered: list[tuple[str, bool]] = []
+
+    def work(query: str) -> str:
+        started.append(query)
+        if query == "s":
+            gate.wait(10)  # the first keystroke's search is slow
+        return query.upper()
+
+    main_thread = threading.current_thread()
+
+    def show(result: str) -> None:
+        delivered.append((result, threading.current_thread() is main_thread))
+
+    lane.submit(work, "s", on_result=show)
+    await wait_for(lambda: started == ["s"], what="the first search to start")
+    lane.submit(work, "so", on_result=show)
+    seq = lane.submit(work, "sof", on_result=show)
+    gate.set()
+    await wait_for(lambda: delivered, what="a result")
+    await wait_for(lambda: pending_count() == 0, what="the lane to drain")
+    await wait_frames(2)
+    assert delivered == [("SOF", True)]  # on the Kivy thread; "S" dropped as stale
+    assert started == ["s", "sof"]  # "so" was superseded before it ever ran
+    assert lane.latest == seq
+    assert Clock.frames_displayed > 0
+
+
+async def test_errors_in_background_work_reach_the_main_thread(kiosk_app: Any) -> None:
+    from screens.workers import run_in_background
+
+    errors: list[BaseException] = []
+    run_in_background(lambda: 1 / 0, on_result=lambda _v: None, on_error=errors.append)
+    await wait_for(lambda: errors, what="the error callback")
+    assert isinstance(errors[0], ZeroDivisionError)
+
+
+async def test_catalog_image_shows_a_placeholder_then_the_picture(kiosk_app: Any) -> None:
+    from kiosk.images import ASSETS_DIR
+    from screens.widgets.async_image import CatalogImage, clear_cache
+
+    hero = sorted((ASSETS_DIR / "demo" / "scenes").glob("*.jpg"))[0]
+    ref = "asset:" + hero.relative_to(ASSETS_DIR).as_posix()
+    clear_cache()
+    img = CatalogImage(ref=ref, max_px=400)
+    assert not img.loaded and img.texture is None  # nothing waited on disk
+    await wait_for(lambda: img.loaded, what="the image to load")
+    assert max(img.texture.size) <= 400 and img.texture.width > 0
+    again = CatalogImage(ref=ref, max_px=400)
+    assert again.loaded and again.texture is img.texture  # cached: no second decode
+
+    missing = CatalogImage(ref="asset:../../etc/passwd")
+    await wait_for(lambda: missing.missing, what="the missing image")
+    assert missing.texture is None and not missing.loaded
+    remote = CatalogImage(ref="https://cdn.example/not-downloaded.jpg")
+    await wait_for(lambda: remote.missing, what="the not-yet-cached image")
