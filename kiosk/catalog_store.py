@@ -7,7 +7,8 @@ functions, so replacement rules live in one place:
   keep pointing at it);
 * its variants, barcodes, images and tags are *replaced* by the record's;
 * categories are created on the way (id = path slug, see
-  :func:`kiosk.records.category_slug_path`);
+  :func:`kiosk.records.category_slug_path`; a path already in the table
+  keeps its row);
 * a SKU, barcode or variant id that belongs to another product is refused
   for that one product, which is reported back instead of raising;
 * :func:`kiosk.search.index.update_index` is called with the written ids
@@ -40,7 +41,7 @@ from kiosk.models import (
     Variant,
     utcnow,
 )
-from kiosk.records import ProductRecord, RecordError, SceneRecord, category_slug_path
+from kiosk.records import ProductRecord, RecordError, SceneRecord, slugify
 from kiosk.search.index import update_index
 
 _T = TypeVar("_T")
@@ -195,27 +196,44 @@ def _conflict(rec: ProductRecord, batch_ids: set[str], sku_owner: dict[str, str]
     return None
 
 
-def _write_categories(conn: Connection, records: Iterable[ProductRecord]) -> None:
-    nodes: dict[str, tuple[str, str, str | None, str, int, int]] = {}
-    seen: set[tuple[str, ...]] = set()
-    for rec in records:
-        key = tuple(rec.category)
-        if not key or key in seen:
-            continue
-        seen.add(key)
-        for cid, name, parent, path, depth in category_slug_path(rec.category):
-            if cid not in nodes:
-                nodes[cid] = (cid, name, parent, path, depth, 0)
-    if nodes:
-        # Two spellings of one path ("Home & Garden", "Home Garden") share a
-        # slug: the first one seen names the category (OR IGNORE).
-        conn.exec_driver_sql(_SQL_CATEGORIES, list(nodes.values()))
+def _write_categories(conn: Connection, records: Iterable[ProductRecord]) -> dict[tuple[str, ...], str]:
+    """Create the categories the records name; returns category path -> category id.
 
-
-def _category_id(rec: ProductRecord) -> str | None:
-    if not rec.category:
-        return None
-    return category_slug_path(rec.category)[-1][0]
+    Nodes are created root first; each node's id is its parent's id plus
+    the slug of its name (``furniture/sofas``). A path that is already in
+    the table keeps its row, whatever its id; two spellings of one path
+    that share a slug ("Home & Garden", "Home Garden") share the row of the
+    first one seen.
+    """
+    wanted = {tuple(rec.category) for rec in records if rec.category}
+    # Category path as given -> (id, path text of the row it landed in).
+    resolved: dict[tuple[str, ...], tuple[str, str]] = {}
+    depth = 0
+    while True:
+        level = sorted({path[:depth + 1] for path in wanted if len(path) > depth} - resolved.keys())
+        if not level:
+            break
+        rows = []
+        for path in level:
+            parent, parent_text = resolved[path[:-1]] if depth else (None, "")
+            slug = slugify(path[-1])
+            text = f"{parent_text} > {path[-1]}" if parent else path[-1]
+            rows.append((f"{parent}/{slug}" if parent else slug, path[-1], parent, text, depth, 0))
+        conn.exec_driver_sql(_SQL_CATEGORIES, rows)
+        by_text: dict[str, tuple[str, str]] = {}
+        by_id: dict[str, tuple[str, str]] = {}
+        for chunk in _chunks([r[3] for r in rows]):
+            sql = f"SELECT id, path FROM categories WHERE path IN ({', '.join('?' * len(chunk))})"
+            by_text.update((p, (i, p)) for i, p in conn.exec_driver_sql(sql, tuple(chunk)))
+        for chunk in _chunks([r[0] for r in rows]):
+            sql = f"SELECT id, path FROM categories WHERE id IN ({', '.join('?' * len(chunk))})"
+            by_id.update((i, (i, p)) for i, p in conn.exec_driver_sql(sql, tuple(chunk)))
+        for path, row in zip(level, rows):
+            # Found by its path text, else by its id: then the slug was
+            # taken by another spelling, whose row it now shares.
+            resolved[path] = by_text.get(row[3]) or by_id[row[0]]
+        depth += 1
+    return {path: cid for path, (cid, _) in resolved.items()}
 
 
 def _delete_children(conn: Connection, ids: list[str]) -> None:
@@ -231,17 +249,14 @@ def _delete_children(conn: Connection, ids: list[str]) -> None:
         conn.exec_driver_sql(f"DELETE FROM product_tags WHERE product_id IN ({marks})", params)
 
 
-def _write_products(conn: Connection, records: list[ProductRecord], now: datetime) -> None:
+def _write_products(conn: Connection, records: list[ProductRecord], now: datetime,
+                    category_ids: dict[tuple[str, ...], str]) -> None:
     to_db = _UTC_DT.process_bind_param
     now_text = to_db(now, None)
     with_time: list[tuple[Any, ...]] = []
     keep_time: list[tuple[Any, ...]] = []
-    cat_ids: dict[tuple[str, ...], str | None] = {}
     for r in records:
-        key = tuple(r.category)
-        cid = cat_ids.get(key, "")
-        if cid == "":
-            cid = cat_ids[key] = _category_id(r)
+        cid = category_ids.get(tuple(r.category)) if r.category else None
         row = (r.id, r.name, r.brand, r.description, cid, r.online_url, r.platform_product_id, int(r.featured),
                to_db(r.updated_at, None) if r.updated_at is not None else now_text)
         (with_time if r.updated_at is not None else keep_time).append(row)
@@ -366,8 +381,8 @@ def upsert_products(conn: Connection, records: Iterable[ProductRecord], *, index
     result.rejected = bad
     if good:
         ids = [r.id for r in good]
-        _write_categories(conn, good)
-        _write_products(conn, good, utcnow())
+        category_ids = _write_categories(conn, good)
+        _write_products(conn, good, utcnow(), category_ids)
         old = ids if fresh is None else [pid for pid in ids if fresh.written_before(pid)]
         if old:
             _delete_children(conn, old)

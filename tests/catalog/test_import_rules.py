@@ -217,3 +217,23 @@ def test_fresh_catalog_tracking_matches_the_database_lookups(engine: Engine) -> 
     assert [(r.id, str(e)) for r, e in with_fresh.rejected] == [(r.id, str(e)) for r, e in with_db.rejected] == [
         ("P-10", f"variants[0].barcodes[0]: barcode {EAN8} already belongs to product 'P-2001'")]
     assert count(engine, "variants") == 6
+
+
+def test_categories_made_elsewhere_are_reused_by_path(engine: Engine, tmp_path: Path) -> None:
+    # A category tree that did not come from this importer (other ids), and
+    # two spellings of a name that share a slug: products land in existing rows.
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO categories (id, name, parent_id, path, depth, position) "
+                             "VALUES ('cat-1', 'Furniture', NULL, 'Furniture', 0, 0)")
+        conn.exec_driver_sql("INSERT INTO categories (id, name, parent_id, path, depth, position) "
+                             "VALUES ('home-garden', 'Home & Garden', NULL, 'Home & Garden', 0, 0)")
+    catalog = small_catalog()
+    catalog[2]["category"] = ["Home Garden", "Pots"]
+    report = import_file(engine, write_json_catalog(tmp_path / "c.json", catalog))
+    assert report.ok, [str(e) for e in report.errors]
+    with engine.connect() as conn:
+        cats = dict(conn.exec_driver_sql("SELECT products.id, categories.path FROM products "
+                                         "JOIN categories ON categories.id = products.category_id").fetchall())
+        sofas = conn.exec_driver_sql("SELECT id, parent_id FROM categories WHERE path = 'Furniture > Sofas'").one()
+    assert cats == {"P-1001": "Furniture > Sofas", "P-1002": "Furniture > Chairs", "P-2001": "Home & Garden > Pots"}
+    assert tuple(sofas) == ("cat-1/sofas", "cat-1")
