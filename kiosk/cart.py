@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
-
-from kiosk.models import Product, Variant
 from kiosk.money import MoneyError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 MAX_QTY = 99
 
@@ -135,6 +135,13 @@ def line_for_variant(engine: Engine, variant_id: str, qty: int = 1) -> CartLine:
     Raises:
         CartError: No such variant.
     """
+    # Imported here: the kiosk app creates its Cart before its first frame,
+    # while SQLAlchemy loads on the start-up thread (kiosk/startup.py).
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from kiosk.models import Product, Variant
+
     with Session(engine) as s:
         row = s.execute(
             select(Variant, Product).join(Product, Variant.product_id == Product.id).where(Variant.id == variant_id)

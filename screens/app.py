@@ -70,7 +70,6 @@ from kivy.properties import (
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import FadeTransition, NoTransition, ScreenManager
 
-from kiosk import analytics
 from kiosk.cart import Cart, CartError, CartLine, line_for_variant
 from kiosk.config import Config
 from kiosk.money import format_price
@@ -82,6 +81,19 @@ from screens.theme import Theme, load_theme_kv
 from screens.workers import run_in_background
 
 log = logging.getLogger(__name__)
+
+
+class _LazyAnalytics:
+    """``kiosk.analytics`` imported on first use: it pulls in SQLAlchemy, which
+    the start-up thread loads while the first frame is drawn."""
+
+    def __getattr__(self, name: str) -> Any:
+        from kiosk import analytics as module
+
+        return getattr(module, name)
+
+
+analytics = _LazyAnalytics()
 
 HISTORY_LIMIT = 40
 _ENTER_KEYS = (13, 271)  # Return, keypad Enter
