@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -29,7 +30,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
 KIOSK = [PY, "-m", "kiosk.cli.main"]
 PORTS = range(18100, 18200)
-_next_port = [18100]
+# Another run of this suite (a colleague's, CI's) may use the same range at
+# the same time: start at a random place in it, and check that the server
+# answering on a port is really ours (see CentralServer.start).
+_next_port = [random.Random(os.getpid() ^ time.time_ns()).randrange(PORTS.start, PORTS.stop)]
 
 
 def free_port() -> int:
@@ -79,6 +83,7 @@ class CentralServer:
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
         self._engine: Any = None
+        self._probe_token: str | None = None
 
     @property
     def url(self) -> str:
@@ -94,15 +99,39 @@ class CentralServer:
         return self._engine
 
     def start(self) -> None:
-        """Start (or restart, on the same port) the server process."""
-        self.engine  # noqa: B018 - migrate before the server opens the file
-        if not self.port:
-            self.port = free_port()
-        self.proc = subprocess.Popen(
-            [*KIOSK, "central", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--db", self.db_url],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(self.workdir / "central.log", "ab"),
-            env={**os.environ, "KIOSK_CENTRAL_PUBLIC_URL": ""})
-        wait_http(self.url + "/healthz", proc=self.proc)
+        """Start (or restart, on the same port) the server process.
+
+        A probe token, known only to this server's database, proves that the
+        process answering on the port is this one and not a server of a
+        concurrent test run that took the same port.
+        """
+        if self._probe_token is None:
+            from kiosk.central.auth import create_token
+            from kiosk.central.db import write_tx
+            from kiosk.central.stores import ensure_store
+
+            with write_tx(self.engine) as conn:  # also migrates before the server opens the file
+                ensure_store(conn, "probe", "probe-chain")
+                self._probe_token = create_token(conn, store_id="probe")
+        fixed = bool(self.port)
+        for _ in range(20):
+            if not fixed:
+                self.port = free_port()
+            self.proc = subprocess.Popen(
+                [*KIOSK, "central", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--db", self.db_url],
+                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(self.workdir / "central.log", "ab"),
+                env={**os.environ, "KIOSK_CENTRAL_PUBLIC_URL": ""})
+            try:
+                wait_http(self.url + "/healthz", proc=self.proc)
+                probe = requests.get(f"{self.url}/v1/stores/probe/status", timeout=10,
+                                     headers={"Authorization": f"Bearer {self._probe_token}"})
+                if probe.status_code == 200 and self.proc.poll() is None:
+                    return
+            except (RuntimeError, requests.RequestException):
+                pass  # our process died (port taken) or another server answered
+            self.stop(signal.SIGKILL)
+            time.sleep(0.2)  # a restart on a fixed port waits for the other holder to go
+        raise RuntimeError(f"could not start a central server of our own (port {self.port})")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         """Stop the server process (SIGKILL to simulate a crash)."""
@@ -236,13 +265,18 @@ class FaultProxy:
 
 def start_proxy(upstream: str) -> FaultProxy:
     """Start a fault proxy process forwarding to ``upstream``."""
-    port = free_port()
-    proc = subprocess.Popen([PY, str(Path(__file__).with_name("fault_proxy.py")), "--port", str(port),
-                             "--upstream", upstream], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert proc.stdout is not None
-    proc.stdout.readline()  # "ready"
-    wait_http(f"http://127.0.0.1:{port}/__log__", proc=proc)
-    return FaultProxy(port, proc)
+    for _ in range(20):
+        port = free_port()
+        proc = subprocess.Popen([PY, str(Path(__file__).with_name("fault_proxy.py")), "--port", str(port),
+                                 "--upstream", upstream], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert proc.stdout is not None
+        # "ready" is printed only once the proxy holds its port; a taken port
+        # makes it exit, and another port is tried.
+        if proc.stdout.readline().strip() == b"ready":
+            wait_http(f"http://127.0.0.1:{port}/__log__", proc=proc)
+            return FaultProxy(port, proc)
+        proc.wait(10)
+    raise RuntimeError("could not start the fault proxy")
 
 
 @pytest.fixture(scope="session")
