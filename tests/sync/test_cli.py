@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
 
 from kiosk.cli.main import main
 from tests.sync.catalogs import catalog
-from tests.sync.conftest import Central, run_kiosk
+from tests.sync.conftest import Central, free_port, run_kiosk
 from tests.sync.helpers import price_of, sql
 
 
@@ -48,6 +49,10 @@ def test_kiosk_sync_with_a_bad_token_explains_and_changes_nothing(central: Centr
 
 
 def test_kiosk_sync_with_the_server_down(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["sync", "--db", str(tmp_path / "k.sqlite3"), "--url", "http://127.0.0.1:18199", "--store", "S",
-                 "--token", "t", "-q"])
-    assert code == 1 and "nothing changed" in capsys.readouterr().err
+    with socket.socket() as held:  # bound, never listening: connections are refused
+        held.bind(("127.0.0.1", free_port()))
+        url = f"http://127.0.0.1:{held.getsockname()[1]}"
+        code = main(["sync", "--db", str(tmp_path / "k.sqlite3"), "--url", url, "--store", "S", "--token", "t",
+                     "-q"])
+    err = capsys.readouterr().err
+    assert code == 1 and "nothing changed" in err and "connection refused" in err
