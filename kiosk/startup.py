@@ -9,6 +9,7 @@ first keystroke is as fast as the hundredth.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from concurrent.futures import Future
@@ -16,10 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from kiosk.config import Config
-from kiosk.db import open_db
+from kiosk.db import MIGRATIONS_DIR, make_engine, migrate
 from kiosk.models import Category, Product
 
 log = logging.getLogger(__name__)
@@ -85,6 +89,49 @@ def load_top_categories(engine: Engine, limit: int = 8) -> list[TopCategory]:
     return out[:limit]
 
 
+_REV_RE = re.compile(r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*['"]?([^'"\s]*)['"]?""", re.M)
+
+
+def head_revision(versions_dir: Path = MIGRATIONS_DIR / "versions") -> str | None:
+    """The newest migration id, read from the migration files without importing Alembic.
+
+    Returns None if the files do not form a single chain (then the caller
+    lets Alembic decide).
+    """
+    revs: set[str] = set()
+    downs: set[str] = set()
+    for f in versions_dir.glob("*.py"):
+        found = dict(m.groups() for m in _REV_RE.finditer(f.read_text(encoding="utf-8")))
+        if "revision" not in found:
+            return None
+        revs.add(found["revision"])
+        if found.get("down_revision") not in (None, "", "None"):
+            downs.add(found["down_revision"])
+    heads = revs - downs
+    return heads.pop() if len(heads) == 1 else None
+
+
+def open_catalog_db(path: Path) -> Engine:
+    """Open the database, migrating only when its schema is not the newest.
+
+    Importing and running Alembic costs about a second of CPU; on every start
+    but the first after an upgrade the schema is already current, which one
+    query against ``alembic_version`` shows.
+    """
+    engine = make_engine(path)
+    head = head_revision()
+    current: str | None = None
+    if head is not None:
+        try:
+            with engine.connect() as conn:
+                current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except OperationalError:
+            current = None  # a new database: no table yet
+    if current is None or current != head:
+        migrate(engine)
+    return engine
+
+
 def count_products(engine: Engine) -> int:
     """How many products the cache holds."""
     with engine.connect() as conn:
@@ -133,7 +180,7 @@ def prepare_catalog(config: Config, *, demo: bool = False, engine: Engine | None
         t = now
 
     if engine is None:
-        engine = open_db(config.db)
+        engine = open_catalog_db(config.db)
     lap("open_db")
     products = count_products(engine)
     demo_loaded = False
