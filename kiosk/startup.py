@@ -15,16 +15,18 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
-
 from pathlib import Path
-
-from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import OperationalError
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config import Config
-from kiosk.db import MIGRATIONS_DIR, make_engine, migrate
-from kiosk.models import Category, Product
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# SQLAlchemy and the models are imported inside the functions: main.py imports
+# this module on the UI thread before Kivy, and only the start-up thread
+# should pay for them.
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,10 @@ def load_slides(engine: Engine, store_id: str, now: datetime | None = None, limi
 
 def load_top_categories(engine: Engine, limit: int = 8) -> list[TopCategory]:
     """Root categories with the most products (counting their subcategories)."""
+    from sqlalchemy import func, select
+
+    from kiosk.models import Category, Product
+
     with engine.connect() as conn:
         roots = conn.execute(
             select(Category.id, Category.name, Category.path).where(Category.parent_id.is_(None))
@@ -118,6 +124,11 @@ def open_catalog_db(path: Path) -> Engine:
     but the first after an upgrade the schema is already current, which one
     query against ``alembic_version`` shows.
     """
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from kiosk.db import make_engine, migrate
+
     engine = make_engine(path)
     head = head_revision()
     current: str | None = None
@@ -134,6 +145,10 @@ def open_catalog_db(path: Path) -> Engine:
 
 def count_products(engine: Engine) -> int:
     """How many products the cache holds."""
+    from sqlalchemy import func, select
+
+    from kiosk.models import Product
+
     with engine.connect() as conn:
         return int(conn.execute(select(func.count(Product.id))).scalar_one())
 
