@@ -98,8 +98,21 @@ class CartScreen(KioskScreen):
         app = App.get_running_app()
         app.fbind("cart_version", self._sync)
         self.bind(size=self._update_portrait)
+        # ids are weak references; widgets this screen takes out of the tree
+        # and puts back (orientation, empty/nothing-found states) need a strong one.
+        self._widgets = {name: proxy.__self__ for name, proxy in self.ids.items()}
         self._update_portrait()
         self._sync()
+        self.on_empty(self, self.empty)
+
+    def on_empty(self, _inst: Any, value: bool) -> None:
+        """Show the empty-cart message instead of the lines (or back)."""
+        holder, body, empty = self.ids.holder, self.ids.body, self.ids.empty_state
+        show, hide = (empty, body) if value else (body, empty)
+        if hide.parent is not None:
+            holder.remove_widget(hide)
+        if show.parent is None:
+            holder.add_widget(show)
 
     def _update_portrait(self, *_args: Any) -> None:
         self.portrait = self.height > self.width

@@ -52,7 +52,7 @@ class ProductView:
     looks: list[Any] = field(default_factory=list)
 
 
-def load_product_view(engine: Any, product_id: str) -> ProductView | None:
+def load_product_view(engine: Any, product_id: str, store_id: str | None = None) -> ProductView | None:
     """The product and its recommendations, or None if it is gone (runs on a worker)."""
     from kiosk.catalog import get_product
 
@@ -63,7 +63,7 @@ def load_product_view(engine: Any, product_id: str) -> ProductView | None:
     try:
         from kiosk.recommendations import complete_the_look
 
-        looks = list(complete_the_look(engine, product_id, limit=LOOK_LIMIT))
+        looks = list(complete_the_look(engine, product_id, limit=LOOK_LIMIT, store_id=store_id))
     except Exception:  # noqa: BLE001 - recommendations are a bonus; the product still shows
         log.exception("complete the look failed for %r", product_id)
     return ProductView(detail, looks)
@@ -203,7 +203,7 @@ class ProductScreen(KioskScreen):
         if app.db is None or not self.product_id:
             return
         pid = self.product_id
-        self._lane.submit(load_product_view, app.db, pid,
+        self._lane.submit(load_product_view, app.db, pid, app.config_obj.store.store_id,
                           on_result=lambda view: self._show(pid, view), on_error=self._failed)
 
     def reset(self) -> None:

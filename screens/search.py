@@ -171,7 +171,11 @@ class SearchScreen(KioskScreen):
         self.ids.keyboard.bind(text=self._on_text)
         self.ids.grid.bind(scroll_y=self._scroll_trigger, height=self._scroll_trigger)
         self.bind(size=self._update_portrait)
+        # ids are weak references; widgets this screen takes out of the tree
+        # and puts back (orientation, empty/nothing-found states) need a strong one.
+        self._widgets = {name: proxy.__self__ for name, proxy in self.ids.items()}
         self._update_portrait()
+        self.on_nothing_found(self, False)
         app = App.get_running_app()
         app.fbind("categories", self._build_chips)
         app.fbind("ready", self._on_ready)
@@ -199,15 +203,19 @@ class SearchScreen(KioskScreen):
 
     def reset(self) -> None:
         """Forget the customer's query, filters and scroll position."""
+        # Clearing the keyboard and chips starts searches: do it first, then
+        # drop every request made so far.
+        self.ids.keyboard.reset()
+        self.filters = Filters()
+        for chip in self._chips("band") + self._chips("stock") + self._chips("category"):
+            chip.state = "normal"
         self._lane.cancel()
         self._record_trigger.cancel()
         self._pending_no_result = None
         self._recorded.clear()
         self._generation += 1
-        self.ids.keyboard.reset()
-        self.filters = Filters()
-        for chip in self._chips("band") + self._chips("stock") + self._chips("category"):
-            chip.state = "normal"
+        self.searching = False
+        self.nothing_found = False
         self.ids.grid.data = []
         self.ids.grid.scroll_y = 1
         self.total = 0
@@ -225,6 +233,15 @@ class SearchScreen(KioskScreen):
     def _on_ready(self, *_args: Any) -> None:
         if App.get_running_app().ready and self.manager is not None and self.manager.current == self.name:
             self.search()
+
+    def on_nothing_found(self, _inst: Any, value: bool) -> None:
+        """Show the friendly panel instead of the grid (or back)."""
+        area, grid, panel = self.ids.results_area, self.ids.grid, self.ids.nothing
+        show, hide = (panel, grid) if value else (grid, panel)
+        if hide.parent is not None:
+            area.remove_widget(hide)
+        if show.parent is None:
+            area.add_widget(show)
 
     def _update_portrait(self, *_args: Any) -> None:
         portrait = self.height > self.width
@@ -424,7 +441,7 @@ class SearchScreen(KioskScreen):
     # The grid holds one entry per result from the start (skeleton tiles for
     # pages not fetched yet), so the scroll bar is honest and the content
     # never jumps when a page arrives. Pages are fetched for the rows in
-    # view and one screen ahead, each on a worker.
+    # view and one screen either side, each on a worker.
 
     def _visible_range(self) -> tuple[int, int]:
         grid = self.ids.grid
@@ -437,7 +454,8 @@ class SearchScreen(KioskScreen):
         first_row = int(top // row_h)
         rows = int(viewport // row_h) + 2
         ahead = int(rows * PREFETCH_SCREENS)
-        return max(0, (first_row - 1) * cols), (first_row + rows + ahead) * cols
+        # A screen's worth either way: the customer may scroll back up, too.
+        return max(0, (first_row - ahead) * cols), (first_row + rows + ahead) * cols
 
     def _maybe_load_more(self, *_args: Any) -> None:
         grid = self.ids.grid

@@ -1,0 +1,261 @@
+"""Search screen benchmark: keystroke to results drawn, and scrolling 10,000 results.
+
+Runs the real kiosk app (``screens.app.KioskApp``) in a real window (under
+Xvfb here: Mesa's software OpenGL) on the 200,000-variant catalog built by
+``bench/catalog_200k.py`` and imported with the real importer.
+
+1. Keystroke to results drawn: product names are typed key by key on the
+   on-screen keyboard (``OnScreenKeyboard.press``, what a tap on a key
+   runs); each latency runs from the key press to the end of the first
+   frame drawn after that query's results reached the grid (search on a
+   worker, latest wins, cards built, RecycleView laid out, frame flipped).
+   Peer, same run: the same queries straight to ``SearchEngine.search`` on
+   the main thread (no UI), i.e. the floor the screen adds its cost to.
+2. Scrolling: the grid holds 10,000 results (the screen's cap; pages of 48
+   are fetched on workers as they come into view); the view is scrolled top
+   to bottom at a steady finger speed while every frame's time is recorded.
+   Peer, same run: a bare Kivy RecycleView grid of 10,000 plain Labels
+   scrolled the same way. Frames are unthrottled (maxfps 0), so a frame
+   over 16.7 ms is one a 60 Hz screen would have missed.
+
+Usage::
+
+    xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python bench/bench_ui_search.py
+    ... bench/bench_ui_search.py --quick          # 20,000 variants
+    ... bench/bench_ui_search.py --db FILE        # reuse an imported database
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_USE_DEFAULTCONFIG", "1")
+os.environ.setdefault("KIVY_NO_FILELOG", "1")
+os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-bench-"))
+
+FRAME_BUDGET_MS = 1000 / 60
+
+
+def pct(values: list[float], p: float) -> float:
+    """The ``p``-th percentile (nearest rank)."""
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    k = min(len(s) - 1, max(0, round(p / 100 * (len(s) - 1))))
+    return s[k]
+
+
+def make_queries(db: Path, n_names: int, seed: int) -> list[list[str]]:
+    """Keystroke sequences: each name's first two words, typed letter by letter (lower case)."""
+    import sqlite3
+
+    from screens.widgets.keyboard import ACCENT_ROWS, DIGITS, LETTER_ROWS
+
+    typeable = set(DIGITS + "".join(LETTER_ROWS) + "".join(ACCENT_ROWS) + " ")
+    con = sqlite3.connect(db)
+    names = [r[0] for r in con.execute("SELECT name FROM products ORDER BY id")]
+    con.close()
+    rng = random.Random(seed)
+    out: list[list[str]] = []
+    for name in rng.sample(names, min(n_names * 3, len(names))):
+        words = "".join(ch for ch in name.lower() if ch in typeable).split()[:2]
+        text = " ".join(words)
+        if len(text) >= 3:
+            out.append([text[: i + 1] for i in range(len(text))])
+        if len(out) == n_names:
+            break
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="20,000 variants instead of 200,000")
+    parser.add_argument("--db", type=Path, default=None, help="database file to (re)use")
+    parser.add_argument("--names", type=int, default=25, help="product names to type (default 25)")
+    parser.add_argument("--scroll-frames", type=int, default=600, help="frames for one top-to-bottom scroll")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    variants = 20_000 if args.quick else 200_000
+
+    from bench.bench_search import load_db
+
+    db, import_s = load_db(variants, args.db)
+    print(f"catalog: {variants:,} variants in {db}" + (f" (imported in {import_s:.0f} s)" if import_s else ""))
+    sequences = make_queries(db, args.names, args.seed)
+
+    from kivy.config import Config as KivyConfig
+
+    KivyConfig.set("graphics", "width", "1920")
+    KivyConfig.set("graphics", "height", "1080")
+    KivyConfig.set("graphics", "maxfps", "0")
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+    from kivy.lang import Builder
+    from kivy.uix.recycleview import RecycleView
+
+    from kiosk.config import Config
+    from kiosk.db import open_db
+    from screens.app import KioskApp
+
+    cfg = Config(db=db, data_dir=Path(tempfile.mkdtemp(prefix="bench-ui-")))
+    cfg.display.fullscreen = False
+    app = KioskApp(cfg, engine=open_db(db), animate=False)
+    results: dict[str, Any] = {"keys": [], "engine": [], "ours_frames": [], "peer_frames": []}
+    state: dict[str, Any] = {}
+
+    def on_flip(*_a: Any) -> None:
+        now = time.perf_counter()
+        cb = state.pop("after_flip", None)
+        last = state.get("last_flip")
+        state["last_flip"] = now
+        if state.get("recording") is not None and last is not None:
+            state["recording"].append((now - last) * 1000)
+        if cb:
+            cb(now)
+
+    Window.bind(on_flip=on_flip)
+
+    # ------------------------------------------------------------ keystrokes
+    keys = [k for seq in sequences for k in [("clear", "")] + [("key", q) for q in seq]]
+
+    def start(_dt: float) -> None:
+        if not app.ready:
+            Clock.schedule_once(start, 0.1)
+            return
+        app.start_session()
+        app.show_search()
+        screen = app.root.sm.get_screen("search")
+        state["screen"] = screen
+        screen.bind(on_results=on_results)
+        Clock.schedule_once(lambda _dt: next_key(), 1.0)
+
+    def on_results(_screen: Any, result: Any) -> None:
+        want = state.get("want")
+        if want is not None and result.query == want:
+            t0 = state.pop("t0")
+            state["want"] = None
+
+            def drawn(now: float) -> None:
+                results["keys"].append((now - t0) * 1000)
+                Clock.schedule_once(lambda _dt: next_key(), 0)
+
+            state["after_flip"] = drawn
+
+    def next_key() -> None:
+        screen = state["screen"]
+        kb = screen.ids.keyboard
+        while keys:
+            kind, q = keys.pop(0)
+            if kind == "clear":
+                kb.press("\x1b")
+                continue
+            if q[-1] == " ":
+                kb.press(" ")  # the same query as before: nothing new to draw
+                continue
+            state["want"] = q.strip()
+            state["t0"] = time.perf_counter()
+            kb.press(q[-1])
+            return
+        Clock.schedule_once(lambda _dt: scroll_ours(), 0.5)
+
+    # -------------------------------------------------------------- scrolling
+    def scroll(view: Any, bucket: str, then: Any) -> None:
+        frames = args.scroll_frames
+        step = {"i": 0}
+        state["recording"] = results[bucket]
+        state["last_flip"] = None
+
+        def tick(_dt: float) -> None:
+            step["i"] += 1
+            view.scroll_y = max(0.0, 1.0 - step["i"] / frames)
+            if step["i"] >= frames:
+                state["recording"] = None
+                ev.cancel()
+                Clock.schedule_once(lambda _dt: then(), 0.5)
+
+        ev = Clock.schedule_interval(tick, 0)
+
+    def scroll_ours() -> None:
+        screen = state["screen"]
+        screen.ids.keyboard.press("\x1b")
+
+        def ready(_dt: float) -> None:
+            from screens.search import MAX_GRID
+
+            if (screen.searching or screen.shown_query != ""
+                    or len(screen.ids.grid.data) < min(MAX_GRID, max(1, screen.total))):
+                Clock.schedule_once(ready, 0.2)
+                return
+            results["grid_items"] = len(screen.ids.grid.data)
+            results["total"] = screen.total
+            scroll(screen.ids.grid, "ours_frames", scroll_peer)
+
+        Clock.schedule_once(ready, 0.2)
+
+    def scroll_peer() -> None:
+        Builder.load_string(
+            "<BenchTile@Label>:\n    color: 0, 0, 0, 1\n    text_size: self.width, None\n"
+            "<BenchGrid@RecycleView>:\n    viewclass: 'BenchTile'\n"
+            "    RecycleGridLayout:\n        cols: 3\n        default_size: None, dp(400)\n"
+            "        default_size_hint: 1, None\n        size_hint_y: None\n        height: self.minimum_height\n"
+        )
+        from kivy.factory import Factory
+
+        peer: RecycleView = Factory.BenchGrid(size=Window.size, pos=(0, 0))
+        peer.data = [{"text": f"Product {i}\n€{i % 997}.00"} for i in range(results.get("grid_items", 10_000))]
+        Window.add_widget(peer)
+
+        def go(_dt: float) -> None:
+            scroll(peer, "peer_frames", finish)
+
+        Clock.schedule_once(go, 0.5)
+
+    def finish() -> None:
+        engine = app.search_engine
+        queries = [q.strip() for seq in sequences for q in seq]
+        for q in queries:
+            t = time.perf_counter()
+            engine.search(q, limit=48)
+            results["engine"].append((time.perf_counter() - t) * 1000)
+        app.stop()
+
+    Clock.schedule_once(start, 0.2)
+    app.run()
+
+    ks, eng = results["keys"], results["engine"]
+    of, pf = results["ours_frames"], results["peer_frames"]
+    print()
+    print(f"Keystroke to results drawn ({len(ks)} keystrokes, {len(sequences)} names typed; 1920x1080)")
+    print(f"{'':34}{'median ms':>11}{'p99 ms':>10}{'max ms':>10}")
+    print(f"{'ours: key -> results drawn':34}{statistics.median(ks):>11.1f}{pct(ks, 99):>10.1f}{max(ks):>10.1f}")
+    print(f"{'peer: SearchEngine.search alone':34}{statistics.median(eng):>11.1f}{pct(eng, 99):>10.1f}{max(eng):>10.1f}")
+    print(f"{'ratio ours / peer':34}{statistics.median(ks) / statistics.median(eng):>11.1f}"
+          f"{pct(ks, 99) / pct(eng, 99):>10.1f}")
+    print(f"target p99 <= 50 ms: {'met' if pct(ks, 99) <= 50 else 'NOT met'}")
+    print()
+    print(f"Scrolling {results.get('grid_items', 0):,} results top to bottom ({args.scroll_frames} steps; "
+          f"{results.get('total', 0):,} matches)")
+    print(f"{'':34}{'frames':>8}{'median ms':>11}{'p99 ms':>10}{'> 16.7 ms':>11}")
+    for label, fr in (("ours: search grid (ProductCard)", of), ("peer: bare RecycleView of Labels", pf)):
+        over = sum(1 for f in fr if f > FRAME_BUDGET_MS) / max(1, len(fr))
+        print(f"{label:34}{len(fr):>8}{statistics.median(fr):>11.1f}{pct(fr, 99):>10.1f}{over:>10.1%}")
+    print(f"{'ratio ours / peer (median)':34}{'':>8}{statistics.median(of) / statistics.median(pf):>11.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

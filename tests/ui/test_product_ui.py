@@ -1,0 +1,80 @@
+"""The product screen on a real window: variant picker, sale price, availability, complete the look."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from screens.widgets.variant_choice import VariantChooser
+from tests.ui.conftest import tap, wait_for, wait_frames
+from tests.ui.shopping import demo_template, start_session
+
+pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
+
+ARMCHAIR = "P-1019"  # Visby armchair: on sale, several colours
+
+
+@pytest.fixture(scope="session")
+def catalog_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """These tests shop in the demo store."""
+    return demo_template(tmp_path_factory)
+
+
+async def open_product(app: Any, product_id: str) -> Any:
+    app.show_product(product_id)
+    screen = app.root.sm.get_screen("product")
+    await wait_for(lambda: app.current_screen == "product" and screen.loaded and screen.product_id == product_id,
+                   what=f"product {product_id}")
+    return screen
+
+
+async def test_variant_picker_sale_price_and_complete_the_look(kiosk_app: Any) -> None:
+    app = kiosk_app
+    await start_session(app)
+    product = await open_product(app, ARMCHAIR)
+    assert product.ids.name.text == "Visby armchair"
+    # On sale: the was-price is struck through beside the price.
+    assert product.compare_text and product.ids.compare.strikethrough
+    assert product.ids.compare.text == product.compare_text != product.price_text
+    assert product.stock_text.startswith(("In stock here", "Only online", "Out of stock"))
+    rows = list(reversed(product.ids.options.children))
+    assert rows, "option axes become rows of chips"
+    axis = rows[0].axis
+    chips = list(reversed(rows[0].ids.value_box.children))
+    assert len(chips) >= 2
+    for chip in chips:  # finger-sized toggles
+        assert chip.height >= app.theme.target
+    before = (product.variant_id, product.code_text)
+    other = next(c for c in chips if c.state == "normal")
+    await tap(other)
+    await wait_for(lambda: product.variant_id != before[0], what="another variant")
+    assert product.chooser.value(axis) == other.value
+    assert other.state == "down"
+    assert product.code_text != before[1]  # SKU / barcode follow the variant
+    variant = product.chooser.selected
+    assert product.price_text == app.format_price(variant.price_minor, variant.currency)
+    # Complete the look: each card says why it is there; a tap opens that product.
+    looks = list(reversed(product.ids.looks.children))
+    assert looks and all(card.note for card in looks)
+    target = looks[0].product_id
+    await tap(looks[0])
+    await wait_for(lambda: product.product_id == target and product.loaded, what="the recommended product")
+    await wait_frames(3)  # let the layout settle before touching
+    assert app.current_screen == "product"
+
+
+async def test_chooser_keeps_other_choices_and_prefers_stock() -> None:
+    class V:
+        def __init__(self, vid: str, colour: str, size: str, stock: int) -> None:
+            self.id, self.options, self.stock_store, self.online_available = vid, {"Colour": colour, "Size": size}, stock, True
+
+    variants = [V("a", "Red", "S", 0), V("b", "Red", "M", 2), V("c", "Blue", "M", 1), V("d", "Blue", "L", 0)]
+    chooser = VariantChooser(variants)
+    assert chooser.selected.id == "b"  # first one in stock
+    assert chooser.values("Size") == ["S", "M", "L"]
+    assert chooser.choose("Colour", "Blue").id == "c"  # keeps Size M
+    assert chooser.choose("Size", "L").id == "d"
+    assert chooser.is_possible("Colour", "Blue") and not chooser.is_possible("Colour", "Red")
+    assert chooser.choose("Colour", "Red").id == "b"  # Red/L does not exist: the in-stock Red wins

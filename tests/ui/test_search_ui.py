@@ -1,0 +1,230 @@
+"""Search on a real window: on-screen keys, results as you type, filters, nothing found, latest wins."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk import analytics
+from kiosk.money import format_price
+from kiosk.reach import target_px
+from tests.ui.conftest import settle, tap, wait_for, wait_frames
+from tests.ui.shopping import (
+    SOFA_ID,
+    demo_template,
+    events,
+    open_search,
+    press,
+    type_on_keyboard,
+    visible_cards,
+    wait_results,
+)
+
+pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
+
+
+@pytest.fixture(scope="session")
+def catalog_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """These tests shop in the demo store."""
+    return demo_template(tmp_path_factory)
+
+
+async def test_search_product_variant_add_cart_flow(kiosk_app: Any) -> None:
+    """The whole way by touch: type, tap a result, pick a variant, add, adjust in the cart."""
+    app = kiosk_app
+    search = await open_search(app)
+    await type_on_keyboard(search, "sorla")
+    await wait_results(app, search, "sorla")
+    assert search.ids.keyboard.text == "sorla"
+    assert search.total >= 1
+    card = next(c for c in visible_cards(search) if c.product_id == SOFA_ID)
+    assert card.name == "Sørlandet sofa"
+    await tap(card)
+    await wait_for(lambda: app.current_screen == "product", what="product screen")
+    await wait_frames(3)  # let the layout settle before touching
+    product = app.root.sm.get_screen("product")
+    await wait_for(lambda: product.loaded, what="product data")
+    await wait_frames(3)  # let the layout settle before touching
+    await settle(app)
+    assert product.ids.name.text == "Sørlandet sofa"
+    assert product.price_text == "€469.00"
+    await tap(product.option_chip("Seats", "3-seat"))
+    await wait_for(lambda: product.price_text == "€589.00", what="the 3-seat price")  # the variant's own price
+    assert product.ids.price.text == "€589.00"
+    await tap(product.option_chip("Colour", "Charcoal"))
+    await wait_for(lambda: product.variant_id == "V-1001-6", what="Charcoal / 3-seat")
+    assert "NO-SORLAN-1001-CHA-3SEA" in product.code_text
+    await tap(product.ids.stepper.ids.plus)
+    await wait_for(lambda: product.qty == 2, what="quantity 2")
+    await tap(product.ids.add_button)
+    await wait_for(lambda: app.cart_count == 2, what="two sofas in the cart")
+    await tap(product.ids.topbar.ids.cart_button)
+    cart = app.root.sm.get_screen("cart")
+    await wait_for(lambda: app.current_screen == "cart", what="cart screen")
+    await wait_frames(3)  # let the layout settle before touching
+    line = cart.line_view("V-1001-6")
+    assert line.ids.name.text == "Sørlandet sofa"
+    assert line.ids.variant.text == "Charcoal / 3-seat"
+    assert line.ids.total.text == format_price(2 * 58900, "EUR")
+    await tap(line.ids.stepper.ids.plus)
+    await wait_for(lambda: app.cart.lines[0].qty == 3, what="quantity 3")
+    assert cart.ids.cart_total.text == "€1,767.00"
+    assert line.ids.total.text == "€1,767.00"
+    await tap(line.ids.stepper.ids.minus)
+    await wait_for(lambda: app.cart.lines[0].qty == 2, what="quantity 2")
+    await tap(line.ids.stepper.ids.minus)
+    await wait_for(lambda: app.cart.lines[0].qty == 1, what="quantity 1")
+    assert cart.ids.cart_total.text == "€589.00"
+
+
+async def test_keyboard_types_and_results_follow_each_key(kiosk_app: Any) -> None:
+    app = kiosk_app
+    search = await open_search(app)
+    assert search.heading == "Popular right now"  # empty field: featured first
+    kb = search.ids.keyboard
+    minimum = target_px(app.config_obj.display.min_target_mm, app.config_obj.display.dpi)
+    keys = [k for row in kb.children for k in row.children]
+    assert len(keys) >= 44
+    for key in keys:  # 15 mm at the configured DPI, or more
+        assert key.width >= minimum - 0.5 and key.height >= minimum - 0.5, (key.text, key.size, minimum)
+    seen: list[str] = []
+    search.bind(on_results=lambda _s, result: seen.append(result.query))
+    await type_on_keyboard(search, "l")
+    await wait_results(app, search, "l")
+    await type_on_keyboard(search, "amp")
+    await wait_results(app, search, "lamp")
+    assert seen[0] == "l" and seen[-1] == "lamp"
+    assert search.heading.endswith("for \u201clamp\u201d")
+    assert 0 < search.total < 362
+    assert visible_cards(search)
+    await press(kb.key_for("\b"))
+    assert kb.text == "lam"
+    await press(kb.key_for("\x1b"))
+    assert kb.text == ""
+    await type_on_keyboard(search, "crè")  # è is on the accent layer
+    assert kb.text == "crè" and kb.layer == "accents"
+    await press(kb.key_for("\x0e"))
+    assert kb.layer == "letters"
+    await wait_results(app, search, "crè")
+    # The session ends: the next customer sees nothing of this one.
+    app.end_session()
+    await wait_for(lambda: app.current_screen == "attract", what="attract")
+    await wait_frames(3)  # let the layout settle before touching
+    assert kb.text == "" and kb.layer == "letters"
+    assert search.ids.grid.data == []
+    assert search.heading == ""
+
+
+async def test_filters_narrow_results(kiosk_app: Any) -> None:
+    app = kiosk_app
+    search = await open_search(app)
+    await type_on_keyboard(search, "oak")
+    await wait_results(app, search, "oak")
+    everything = search.total
+    band = next(c for c in search._chips("band") if c.text == "\u20ac50\u2013\u20ac200")
+    await tap(band)
+    await wait_for(lambda: search.filters.band is not None and not search.searching, what="price filter")
+    await settle(app)
+    assert 0 < search.total < everything
+    for data in search.ids.grid.data[: search.total]:
+        if data["product_id"]:
+            price = float(data["price_text"].lstrip("from ").lstrip("\u20ac").replace(",", ""))
+            assert 50 <= price < 200, data
+    stock = next(iter(search._chips("stock")))
+    await tap(stock)
+    await wait_for(lambda: search.filters.in_stock and not search.searching, what="in-stock filter")
+    await settle(app)
+    assert all(d["in_stock"] for d in search.ids.grid.data if d["product_id"])
+    await tap(band)  # tap again: off
+    await tap(stock)
+    await wait_for(lambda: search.filters == type(search.filters)() and not search.searching, what="filters off")
+    await settle(app)
+    assert search.total == everything
+
+
+async def test_nothing_found_offers_suggestions_and_records_demand(kiosk_app: Any) -> None:
+    app = kiosk_app
+    search = await open_search(app)
+    await type_on_keyboard(search, "sofx")
+    await wait_results(app, search, "sofx")
+    assert search.nothing_found
+    panel = search.ids.nothing
+    assert panel.parent is not None and search._widgets["grid"].parent is None
+    assert "sofx" in panel.title
+    chips = {c.text: c for c in panel.ids.suggestions.children}
+    assert "soft" in chips  # the engine's spelling suggestion, tappable
+    await wait_for(lambda: len(panel.ids.featured.children) > 0, what="featured products")
+    # Staff see what customers looked for and did not find.
+    await wait_for(lambda: events(app, analytics.SEARCH_NO_RESULTS), timeout=10, what="no-results event")
+    assert events(app, analytics.SEARCH_NO_RESULTS)[0]["query"] == "sofx"
+    assert analytics.top_unmet_searches(app.db) == [("sofx", 1)]
+    await tap(chips["soft"])
+    await wait_for(lambda: search.ids.keyboard.text == "soft", what="the suggestion typed")
+    await wait_results(app, search, "soft")
+    assert search.ids.keyboard.text == "soft"
+    assert not search.nothing_found and search.total > 0
+    # Keystrokes on the way to a real word are not recorded as unmet demand.
+    assert len(events(app, analytics.SEARCH_NO_RESULTS)) == 1
+
+
+class _GatedEngine:
+    """The real search engine, except that one query waits until the test lets it finish."""
+
+    def __init__(self, engine: Any, slow_query: str) -> None:
+        self._engine = engine
+        self.slow_query = slow_query
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def search(self, query: str, **kwargs: Any) -> Any:
+        if query == self.slow_query and kwargs.get("offset", 0) == 0:
+            self.entered.set()
+            self.release.wait(10)
+        return self._engine.search(query, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+
+async def test_latest_keystroke_wins_over_a_slow_older_search(kiosk_app: Any) -> None:
+    app = kiosk_app
+    search = await open_search(app)
+    gated = _GatedEngine(app.search_engine, slow_query="s")
+    app.search_engine = gated
+    shown: list[str] = []
+    search.bind(on_results=lambda _s, result: shown.append(result.query))
+    try:
+        await type_on_keyboard(search, "s")
+        await wait_for(gated.entered.is_set, what="the slow search to start")
+        await type_on_keyboard(search, "ofa")  # typed while "s" is still searching
+        await wait_frames(3)
+        assert shown == []  # nothing newer has overtaken yet: "sofa" waits for the lane
+    finally:
+        gated.release.set()
+    await wait_results(app, search, "sofa")
+    await wait_frames(5)
+    # The slow "s" finished after "sofa" was typed: its result was dropped, never drawn.
+    assert shown == ["sofa"]
+    assert search.shown_query == "sofa"
+    assert search.total == 10
+    assert all("sofa" in c.name.lower() for c in visible_cards(search))
+
+
+async def test_long_result_lists_load_as_they_scroll(kiosk_app: Any) -> None:
+    app = kiosk_app
+    search = await open_search(app)
+    grid = search.ids.grid
+    everything = search.total  # every product, featured first
+    assert everything > 300
+    assert len(grid.data) == everything  # one tile per result from the start: an honest scroll bar
+    assert sum(1 for d in grid.data if d["product_id"]) < everything  # later pages not fetched yet
+    grid.scroll_y = 0  # fling to the end
+    await wait_for(lambda: all(d["product_id"] for d in grid.data[-20:]), what="the last page")
+    await settle(app)
+    last = visible_cards(search)
+    assert last and last[-1].product_id
+    ids = [d["product_id"] for d in grid.data if d["product_id"]]
+    assert len(ids) == len(set(ids))  # no product twice
