@@ -50,6 +50,14 @@ def free_port() -> int:
     raise RuntimeError("no free port in 18100-18199")
 
 
+def _die_with_parent() -> None:
+    """In a child process: get SIGKILL when the test process dies (no leaked servers)."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def wait_http(url: str, deadline_s: float = 90.0, proc: subprocess.Popen[bytes] | None = None) -> None:
     """Poll ``url`` until it answers (any status)."""
     deadline = time.monotonic() + deadline_s
@@ -120,7 +128,7 @@ class CentralServer:
             self.proc = subprocess.Popen(
                 [*KIOSK, "central", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--db", self.db_url],
                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(self.workdir / "central.log", "ab"),
-                env={**os.environ, "KIOSK_CENTRAL_PUBLIC_URL": ""})
+                env={**os.environ, "KIOSK_CENTRAL_PUBLIC_URL": ""}, preexec_fn=_die_with_parent)
             try:
                 wait_http(self.url + "/healthz", proc=self.proc)
                 probe = requests.get(f"{self.url}/v1/stores/probe/status", timeout=10,
@@ -268,7 +276,8 @@ def start_proxy(upstream: str) -> FaultProxy:
     for _ in range(20):
         port = free_port()
         proc = subprocess.Popen([PY, str(Path(__file__).with_name("fault_proxy.py")), "--port", str(port),
-                                 "--upstream", upstream], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                 "--upstream", upstream], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                preexec_fn=_die_with_parent)
         assert proc.stdout is not None
         # "ready" is printed only once the proxy holds its port; a taken port
         # makes it exit, and another port is tried.
