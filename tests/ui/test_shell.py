@@ -306,3 +306,42 @@ async def test_chinese_catalog_text_gets_a_font_that_has_the_glyphs(kiosk_app: A
     assert label.texture is not None and label.texture.width > 0
     label.text = "Oslo sofa"
     assert label.font_name == DEFAULT_FONT
+
+
+class ProbeSearchScreen(KioskScreen):
+    """Stands in for the search screen: counts how often it is prepared."""
+
+    prepared_count = 0
+
+    def prepare(self, **params: Any) -> None:
+        self.prepared_count += 1
+        self.prepared = params
+
+
+async def test_back_returns_to_each_screen_as_the_customer_left_it(kiosk_app: Any) -> None:
+    from screens.registry import SCREENS, ScreenEntry, ScreenRegistry
+
+    app = kiosk_app
+    entries = tuple(e for e in SCREENS if e.name not in ("product", "search"))
+    app._registry = ScreenRegistry(entries + (ScreenEntry("product", __name__, "ProbeProductScreen"),
+                                              ScreenEntry("search", __name__, "ProbeSearchScreen")))
+    await start_session(app)
+    assert not topbar(app).ids.back_button.opacity  # nothing to go back to on home
+    app.show_search(query="sofa")
+    app.show_product("P-SOFA")
+    app.show_product("P-LIT", "V-LIT")
+    await wait_frames(2)
+    assert app.root.sm.current_screen.prepared == {"product_id": "P-LIT", "variant_id": "V-LIT"}
+
+    await tap(topbar(app).ids.back_button)
+    assert app.current_screen == "product"
+    assert app.root.sm.current_screen.prepared == {"product_id": "P-SOFA", "variant_id": None}
+    await tap(topbar(app).ids.back_button)
+    search = app.root.sm.current_screen
+    assert app.current_screen == "search" and search.prepared_count == 1  # not re-run: results kept
+    await tap(topbar(app).ids.back_button)
+    assert app.current_screen == "home" and not app.can_go_back
+
+    app.show_search(query="lamp")
+    await tap(topbar(app).ids.home_button)
+    assert app.current_screen == "home" and len(app._history) == 1
