@@ -8,7 +8,8 @@ Xvfb here: Mesa's software OpenGL) on the 200,000-variant catalog built by
    on-screen keyboard (``OnScreenKeyboard.press``, what a tap on a key
    runs); each latency runs from the key press to the end of the first
    frame drawn after that query's results reached the grid (search on a
-   worker, latest wins, cards built, RecycleView laid out, frame flipped).
+   worker, latest wins, cards built, RecycleView laid out, frame flipped);
+   "key -> grid data set" stops before that frame is drawn.
    Peer, same run: the same queries straight to ``SearchEngine.search`` on
    the main thread (no UI), i.e. the floor the screen adds its cost to.
 2. Scrolling: the grid holds 10,000 results (the screen's cap; pages of 48
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = Config(db=db, data_dir=Path(tempfile.mkdtemp(prefix="bench-ui-")))
     cfg.display.fullscreen = False
     app = KioskApp(cfg, engine=open_db(db), animate=False)
-    results: dict[str, Any] = {"keys": [], "engine": [], "ours_frames": [], "peer_frames": []}
+    results: dict[str, Any] = {"keys": [], "applied": [], "engine": [], "ours_frames": [], "peer_frames": []}
     state: dict[str, Any] = {}
 
     def on_flip(*_a: Any) -> None:
@@ -148,12 +149,14 @@ def main(argv: list[str] | None = None) -> int:
         if want is not None and result.query == want:
             t0 = state.pop("t0")
             state["want"] = None
+            results["applied"].append((time.perf_counter() - t0) * 1000)
 
             def drawn(now: float) -> None:
                 results["keys"].append((now - t0) * 1000)
                 Clock.schedule_once(lambda _dt: next_key(), 0)
 
             state["after_flip"] = drawn
+            Window.canvas.ask_update()  # make sure a frame follows, even if nothing moved
 
     def next_key() -> None:
         screen = state["screen"]
@@ -169,8 +172,17 @@ def main(argv: list[str] | None = None) -> int:
             state["want"] = q.strip()
             state["t0"] = time.perf_counter()
             kb.press(q[-1])
+            Clock.schedule_once(lambda _dt, q=q.strip(), n=len(results["keys"]): watchdog(q, n), 10)
             return
         Clock.schedule_once(lambda _dt: scroll_ours(), 0.5)
+
+    def watchdog(query: str, n: int) -> None:
+        # A keystroke whose results never showed (should not happen): say so, go on.
+        if state.get("want") == query and len(results["keys"]) == n:
+            print(f"no results drawn within 10 s for {query!r}; skipped", file=sys.stderr, flush=True)
+            results["timeouts"] = results.get("timeouts", 0) + 1
+            state["want"] = None
+            next_key()
 
     # -------------------------------------------------------------- scrolling
     def scroll(view: Any, bucket: str, then: Any) -> None:
@@ -196,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         def ready(_dt: float) -> None:
             from screens.search import MAX_GRID
 
+            print(f"waiting for the grid: {len(screen.ids.grid.data)} of {screen.total} "
+                  f"(searching={screen.searching}, query={screen.shown_query!r})", file=sys.stderr, flush=True)
             if (screen.searching or screen.shown_query != ""
                     or len(screen.ids.grid.data) < min(MAX_GRID, max(1, screen.total))):
                 Clock.schedule_once(ready, 0.2)
@@ -242,10 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Keystroke to results drawn ({len(ks)} keystrokes, {len(sequences)} names typed; 1920x1080)")
     print(f"{'':34}{'median ms':>11}{'p99 ms':>10}{'max ms':>10}")
     print(f"{'ours: key -> results drawn':34}{statistics.median(ks):>11.1f}{pct(ks, 99):>10.1f}{max(ks):>10.1f}")
+    ap = results["applied"]
+    print(f"{'ours: key -> grid data set':34}{statistics.median(ap):>11.1f}{pct(ap, 99):>10.1f}{max(ap):>10.1f}")
     print(f"{'peer: SearchEngine.search alone':34}{statistics.median(eng):>11.1f}{pct(eng, 99):>10.1f}{max(eng):>10.1f}")
     print(f"{'ratio ours / peer':34}{statistics.median(ks) / statistics.median(eng):>11.1f}"
           f"{pct(ks, 99) / pct(eng, 99):>10.1f}")
-    print(f"target p99 <= 50 ms: {'met' if pct(ks, 99) <= 50 else 'NOT met'}")
+    print(f"target p99 <= 50 ms: {'met' if pct(ks, 99) <= 50 else 'NOT met'}"
+          + (f"; {results['timeouts']} keystrokes timed out" if results.get("timeouts") else ""))
     print()
     print(f"Scrolling {results.get('grid_items', 0):,} results top to bottom ({args.scroll_frames} steps; "
           f"{results.get('total', 0):,} matches)")
