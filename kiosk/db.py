@@ -24,7 +24,12 @@ BUSY_TIMEOUT_MS = 5000
 _migrate_lock = threading.Lock()
 
 
-def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+def apply_sqlite_pragmas(dbapi_conn: sqlite3.Connection, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    """Set the house pragmas on a fresh pysqlite connection.
+
+    WAL, ``synchronous=NORMAL``, a busy timeout and foreign keys. Shared by
+    the kiosk cache and the central service's SQLite backend.
+    """
     # pysqlite's own transaction handling issues BEGIN lazily and breaks
     # SAVEPOINT; let SQLAlchemy emit BEGIN itself (see SQLAlchemy's
     # "Serializable isolation / Savepoints / Transactional DDL" notes).
@@ -32,9 +37,13 @@ def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    apply_sqlite_pragmas(dbapi_conn)
 
 
 def _begin(conn: Any) -> None:

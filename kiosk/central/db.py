@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from kiosk.db import apply_sqlite_pragmas
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10000
 
@@ -33,15 +35,7 @@ def is_sqlite(engine: Engine | Connection) -> bool:
 
 
 def _sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-    # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit BEGIN is too late
-    # and cannot be IMMEDIATE).
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
+    apply_sqlite_pragmas(dbapi_conn, BUSY_TIMEOUT_MS)
 
 
 def _sqlite_begin(conn: Connection) -> None:
