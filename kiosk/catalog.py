@@ -388,49 +388,6 @@ def summary_map(conn: Connection, ids: Sequence[str]) -> dict[str, ProductSummar
                 variant_count=int(r.n), category_id=r.category_id, featured=bool(r.featured),
             )
     return out
-    for chunk in _chunks(list(dict.fromkeys(ids))):
-        agg = (
-            select(
-                _v.c.product_id,
-                func.min(_v.c.price_minor).label("min_price"),
-                func.max(_v.c.price_minor).label("max_price"),
-                func.max(case((_v.c.stock_store > 0, 1), else_=0)).label("in_stock"),
-                func.max(case((_v.c.online_available, 1), else_=0)).label("online"),
-                func.count().label("n"),
-                func.min(_v.c.currency).label("currency"),
-            )
-            .where(_v.c.product_id.in_(chunk))
-            .group_by(_v.c.product_id)
-            .subquery()
-        )
-        first_img = (
-            select(_img.c.url).where(_img.c.product_id == _p.c.id).order_by(_img.c.position).limit(1)
-            .scalar_subquery()
-        )
-        # The was-price shown on a card is that of the cheapest variant.
-        cheapest_cmp = (
-            select(_v.c.compare_at_minor)
-            .where(_v.c.product_id == _p.c.id, _v.c.price_minor == agg.c.min_price)
-            .order_by(_v.c.compare_at_minor.desc()).limit(1).scalar_subquery()
-        )
-        # Fall back to the first variant's own picture when the product has none.
-        variant_img = (
-            select(_v.c.image_url).where(_v.c.product_id == _p.c.id, _v.c.image_url != "")
-            .order_by(_v.c.position).limit(1).scalar_subquery()
-        )
-        stmt = select(
-            _p.c.id, _p.c.name, _p.c.brand, _p.c.category_id, _p.c.featured,
-            agg.c.min_price, agg.c.max_price, agg.c.in_stock, agg.c.online, agg.c.n, agg.c.currency,
-            first_img.label("image"), variant_img.label("vimage"), cheapest_cmp.label("cmp"),
-        ).join(agg, agg.c.product_id == _p.c.id)
-        for r in conn.execute(stmt):
-            out[r.id] = ProductSummary(
-                product_id=r.id, name=r.name, brand=r.brand or "", price_minor=int(r.min_price),
-                max_price_minor=int(r.max_price), compare_at_minor=r.cmp, currency=r.currency,
-                image_url=r.image or r.vimage or "", in_stock=bool(r.in_stock), online_available=bool(r.online),
-                variant_count=int(r.n), category_id=r.category_id, featured=bool(r.featured),
-            )
-    return out
 
 
 def _category_filter(conn: Connection, category_id: str) -> Any:
