@@ -59,6 +59,8 @@ async def test_variant_picker_sale_price_and_complete_the_look(kiosk_app: Any) -
     looks = list(reversed(product.ids.looks.children))
     assert looks and all(card.note for card in looks)
     target = looks[0].product_id
+    product.ids.scroll.scroll_y = 0  # the customer scrolls down to the row
+    await wait_frames(3)
     await tap(looks[0])
     await wait_for(lambda: product.product_id == target and product.loaded, what="the recommended product")
     await wait_frames(3)  # let the layout settle before touching
