@@ -94,6 +94,21 @@ async def open_search(app: Any) -> Any:
     return screen
 
 
+async def tap_steady(widget: Any) -> None:
+    """Tap ``widget`` once it has stopped moving (layout settled over two frames), like a customer would."""
+    import time
+
+    deadline = time.monotonic() + 5
+    last = None
+    while True:
+        pos = tuple(widget.to_window(*widget.center))
+        if pos == last or time.monotonic() > deadline:
+            break
+        last = pos
+        await wait_frames(1)
+    await tap(widget)
+
+
 async def press(widget: Any) -> None:
     """A real touch down and up on a widget outside any ScrollView, then one frame."""
     from kivy.tests.common import UnitTestTouch
