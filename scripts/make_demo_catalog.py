@@ -1494,9 +1494,14 @@ def hero_image(spec: SceneSpec, picks: list[tuple[Place, dict[str, Any], Kind, i
     """Draw a scene; return the image and each pick's hotspot (fractions)."""
     w, h = size
     img = backdrop(spec.backdrop, (w, h)).convert("RGBA")
-    hotspots: list[tuple[float, float]] = []
+    room = img.convert("RGB")
     boxes: list[tuple[int, int, int, int]] = []  # x0, y0, w, h of each drawn product
-    for place, product, kind, style in picks:
+    sprites: list[Image.Image] = []
+    # Which product shows at each pixel (index + 1) once everything is drawn:
+    # a hotspot must sit where its product is visible, not under the table
+    # drawn over the rug.
+    owner = Image.new("L", (w, h), 0)
+    for index, (place, product, kind, style) in enumerate(picks):
         colour = COLOURS[first_colour(product)]
         sw, sh = sprite_size(kind, place, w)
         sprite = render_sprite(kind.drawer, colour, style, (sw, sh))
@@ -1518,8 +1523,49 @@ def hero_image(spec: SceneSpec, picks: list[tuple[Place, dict[str, Any], Kind, i
                                               y0 + sh + sh * 0.04 + 6), fill=(40, 30, 20, 70))
             img.alpha_composite(sh_layer.filter(ImageFilter.GaussianBlur(10)))
         img.alpha_composite(sprite, (x0, y0))
-        hotspots.append(hotspot_on(sprite, x0, y0, w, h))
-    return img.convert("RGB"), hotspots
+        owner.paste(index + 1, (x0, y0), sprite.getchannel("A").point(lambda a: 255 if a > 200 else 0))
+        sprites.append(sprite)
+    hero = img.convert("RGB")
+    return hero, place_hotspots(sprites, boxes, owner, hero, room)
+
+
+def place_hotspots(sprites: list[Image.Image], boxes: list[tuple[int, int, int, int]], owner: Image.Image,
+                   hero: Image.Image, room: Image.Image) -> list[tuple[float, float]]:
+    """One hotspot per drawn product, on a visible pixel of it, apart from the others.
+
+    Visible means the product owns the pixel in the finished picture and it
+    stands out from the empty room (a wooden table on a wooden floor does not).
+
+    Topmost products choose first; each takes its visible pixel nearest its
+    centre that keeps a finger's width from the hotspots already placed
+    (or, if none does, the visible pixel farthest from them).
+    """
+    w, h = hero.size
+    gap = 0.05 * w
+
+    def stands_out(x: int, y: int) -> bool:
+        return sum(abs(a - b) for a, b in zip(hero.getpixel((x, y)), room.getpixel((x, y)))) > 60
+
+    chosen: dict[int, tuple[int, int]] = {}
+    for index in reversed(range(len(sprites))):
+        x0, y0, sw, sh = boxes[index]
+        cx, cy = x0 + sw // 2, y0 + int(sh * 0.55)
+        step = max(4, min(sw, sh) // 24)
+        visible = [(x, y) for x in range(max(0, x0), min(w, x0 + sw), step)
+                   for y in range(max(0, y0), min(h, y0 + sh), step) if owner.getpixel((x, y)) == index + 1 and stands_out(x, y)]
+        if not visible:
+            fx, fy = hotspot_on(sprites[index], x0, y0, w, h)
+            chosen[index] = (int(fx * w), int(fy * h))
+            continue
+
+        def clearance(p: tuple[int, int]) -> float:
+            return min((math.dist(p, q) for q in chosen.values()), default=math.inf)
+
+        visible.sort(key=lambda p: math.dist(p, (cx, cy)))
+        best = next((p for p in visible if clearance(p) >= gap), None)
+        chosen[index] = best or max(visible, key=clearance)
+    return [(round(min(max(x / w, 0.0), 1.0), 4), round(min(max(y / h, 0.0), 1.0), 4))
+            for x, y in (chosen[i] for i in range(len(sprites)))]
 
 
 def hotspot_on(sprite: Image.Image, x0: int, y0: int, w: int, h: int) -> tuple[float, float]:
