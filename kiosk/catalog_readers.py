@@ -606,17 +606,24 @@ def _row_issue(line: int, cells: list[str], header: _Header) -> SourceIssue | No
     return None
 
 
+def _row_pid(line: int, cells: list[str], header: _Header) -> str | SourceIssue:
+    """The row's product id, or the issue that makes the row unusable."""
+    issue = _row_issue(line, cells, header)
+    if issue:
+        return issue
+    pid = cells[header.index["product_id"]].strip()
+    if not pid:
+        return SourceIssue(line, "product_id", "is empty; every row needs the id of its product")
+    return pid
+
+
 def _read_csv_grouped(path: Path, warnings: list[str]) -> Iterator[SourceItem]:
     group: _Group | None = None
     done: set[str] = set()
     for line, header, cells in _csv_rows(path, warnings):
-        issue = _row_issue(line, cells, header)
-        if issue:
-            yield issue
-            continue
-        pid = cells[header.index["product_id"]].strip()
-        if not pid:
-            yield SourceIssue(line, "product_id", "is empty; every row needs the id of its product")
+        pid = _row_pid(line, cells, header)
+        if isinstance(pid, SourceIssue):
+            yield pid
             continue
         if group is None or pid != group.pid:
             if group is not None:
@@ -632,21 +639,15 @@ def _read_csv_grouped(path: Path, warnings: list[str]) -> Iterator[SourceItem]:
 
 def _read_csv_scattered(path: Path, warnings: list[str]) -> Iterator[SourceItem]:
     counts: dict[str, int] = {}
-    for _line, header, cells in _csv_rows(path, []):
-        if _row_issue(_line, cells, header):
-            continue
-        pid = cells[header.index["product_id"]].strip()
-        if pid:
+    for line, header, cells in _csv_rows(path, []):
+        pid = _row_pid(line, cells, header)
+        if isinstance(pid, str):
             counts[pid] = counts.get(pid, 0) + 1
     open_groups: dict[str, _Group] = {}
     for line, header, cells in _csv_rows(path, warnings):
-        issue = _row_issue(line, cells, header)
-        if issue:
-            yield issue
-            continue
-        pid = cells[header.index["product_id"]].strip()
-        if not pid:
-            yield SourceIssue(line, "product_id", "is empty; every row needs the id of its product")
+        pid = _row_pid(line, cells, header)
+        if isinstance(pid, SourceIssue):
+            yield pid
             continue
         group = open_groups.get(pid)
         if group is None:
