@@ -71,20 +71,51 @@ def make_engine(path: Path | str, *, echo: bool = False) -> Engine:
     return engine
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision.
+def upgrade_schema(engine: Engine, script_location: Path) -> None:
+    """Run the Alembic migrations in ``script_location`` up to head on ``engine``.
 
-    Staff-made data (scenes, analytics) lives in this database, so the schema
-    only ever moves forward through migrations, never by drop-and-create.
+    Shared by the kiosk cache and the central service (each has its own
+    migration tree); the migrations run on the connection passed in, see
+    ``run_migrations_env``.
     """
     from alembic import command
     from alembic.config import Config as AlembicConfig
 
     cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("script_location", str(script_location))
     with _migrate_lock, engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def run_migrations_env(target_metadata: Any) -> None:
+    """Body of an Alembic ``env.py``: migrate the connection given by ``upgrade_schema``.
+
+    Without one (the ``alembic`` command line) it connects to ``sqlalchemy.url``.
+    """
+    from alembic import context
+
+    def run(connection: Any) -> None:
+        # render_as_batch: SQLite cannot ALTER most things; batch mode copies the table.
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        run(connection)
+        return
+    with create_engine(context.config.get_main_option("sqlalchemy.url")).begin() as conn:
+        run(conn)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the kiosk schema to the newest Alembic revision.
+
+    Staff-made data (scenes, analytics) lives in this database, so the schema
+    only ever moves forward through migrations, never by drop-and-create.
+    """
+    upgrade_schema(engine, MIGRATIONS_DIR)
 
 
 def open_db(path: Path | str, *, migrate_schema: bool = True) -> Engine:

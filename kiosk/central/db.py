@@ -11,7 +11,6 @@ for a whole page and its checkpoint).
 from __future__ import annotations
 
 import sqlite3
-import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,13 +20,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from kiosk.db import apply_sqlite_pragmas
+from kiosk.db import apply_sqlite_pragmas, upgrade_schema
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10000
-
-_migrate_lock = threading.Lock()
-
 
 def is_sqlite(engine: Engine | Connection) -> bool:
     """Whether the engine (or connection) talks to SQLite."""
@@ -138,14 +134,7 @@ def migrate(engine: Engine) -> None:
     Run once before starting app processes (``kiosk central serve`` does);
     app workers never migrate, so several can start at once.
     """
-    from alembic import command
-    from alembic.config import Config as AlembicConfig
-
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with _migrate_lock, engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    upgrade_schema(engine, MIGRATIONS_DIR)
 
 
 def open_central_db(url: str, *, migrate_schema: bool = True, pool_size: int = 8) -> Engine:
