@@ -781,13 +781,7 @@ def _lookup(engine: Any, code: str) -> tuple[str, str | None] | None:
     from kiosk.lookup import lookup_code
 
     hit = lookup_code(engine, code)
-    if hit is None:
-        return None
-    if isinstance(hit, dict):
-        return str(hit["product_id"]), hit.get("variant_id")
-    if isinstance(hit, tuple):
-        return str(hit[0]), (hit[1] if len(hit) > 1 else None)
-    return str(hit.product_id), getattr(hit, "variant_id", None)
+    return None if hit is None else (hit.product_id, hit.variant_id)
 
 
 def _reload_after_sync(engine: Any, search_engine: Any, store_id: str,
