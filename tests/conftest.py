@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from kiosk.db import open_db
+from kiosk.demo import load_demo
 
 
 @pytest.fixture
@@ -21,5 +22,14 @@ def db_path(tmp_path: Path) -> Path:
 def engine(db_path: Path) -> Iterator[Engine]:
     """A migrated, empty kiosk database on a real file."""
     eng = open_db(db_path)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The demo store loaded once per module into a real SQLite file (read-only tests share it)."""
+    eng = open_db(tmp_path_factory.mktemp("demo") / "kiosk.sqlite3")
+    load_demo(eng)
     yield eng
     eng.dispose()

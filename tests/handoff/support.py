@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,22 +18,16 @@ from pathlib import Path
 
 import requests
 
+from tests.central.server import free_port as central_free_port
+
 CHROMIUM = "/usr/bin/chromium"
 #: This area's ports (tests/handoff and the handoff UI test).
 PORTS = range(18200, 18240)
 
 
 def free_port(ports: range = PORTS) -> int:
-    """The first port of ``ports`` nothing listens on."""
-    for port in ports:
-        with socket.socket() as s:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {ports}")
+    """A port of this area's range that nothing listens on."""
+    return central_free_port(ports)
 
 
 def kiosk_cmd(*args: str) -> list[str]:
