@@ -129,11 +129,16 @@ async def _drive(app: Any, out: Path) -> list[Path]:
             await shot("handoff")
 
         app.go_home()  # (starts a session if the handoff ended it)
+        # Let the transition finish first: until it has left, the handoff
+        # screen keeps the session alive on every countdown tick.
+        await _settle(app)
         # As if the customer had walked away: the app's own timer shows the warning.
         app.session.last_activity -= app.session.warn_after_s + 0.5
         deadline = time.monotonic() + 10
         while app._idle_warning is None and time.monotonic() < deadline:
             await _frames(1)
+        if app._idle_warning is None:
+            log.warning("%s: the idle warning did not appear", orientation)
         await shot("idle-warning", overlays=True)
         app.still_here()
 
