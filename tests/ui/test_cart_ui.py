@@ -42,9 +42,7 @@ async def test_hostile_name_is_literal_from_card_to_cart(kiosk_app: Any) -> None
     await wait_frames(3)  # let the layout settle before touching
     assert product.ids.name.text == LITERAL_NAME and not product.ids.name.markup
     assert product.ids.description.text.startswith("[color=ff0000]not red[/color] {name} %(x)s")
-    # Adding by touch is covered by the search flow test; here the add goes
-    # through the screen's own method (the button's on_release).
-    product.add_to_cart()
+    await tap(product.ids.add_button)
     await wait_for(lambda: app.cart_count == 1,
                    what=f"added ({product.adding} {[getattr(o, 'title', o) for o in app.overlays]} {list(app.cart)})")
     app.show_cart()
