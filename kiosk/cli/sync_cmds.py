@@ -77,7 +77,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
         print(f"kiosk sync: {exc}", file=sys.stderr)
         return 2
     engine = open_db(cfg.db)
-    bar = tqdm(total=None, unit=" changes", desc="fetching", disable=args.quiet, file=sys.stderr,
+    # Progress bars are for a person at a terminal; under cron or systemd
+    # they would fill the log with redrawn frames, so only the summary lines
+    # below are written there.
+    show_bars = not args.quiet and sys.stderr.isatty()
+    bar = tqdm(total=None, unit=" changes", desc="fetching", disable=not show_bars, file=sys.stderr,
                dynamic_ncols=True)
 
     def on_progress(p: Progress) -> None:
@@ -144,7 +148,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
                                auth_for=client.auth_headers_for)
             urls = missing_image_urls(engine, cache)
             failed = 0
-            for u in tqdm(urls, desc="images", unit=" img", disable=args.quiet or not urls, file=sys.stderr):
+            for u in tqdm(urls, desc="images", unit=" img", disable=not show_bars or not urls, file=sys.stderr):
                 try:
                     cache.download(u)
                 except ImageDownloadError as exc:

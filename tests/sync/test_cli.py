@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
 import socket
+import struct
+import subprocess
+import termios
 from pathlib import Path
 
 import pytest
 
 from kiosk.cli.main import main
 from tests.sync.catalogs import catalog
-from tests.sync.conftest import Central, free_port, run_kiosk
+from tests.sync.conftest import KIOSK, ROOT, Central, free_port, run_kiosk
 from tests.sync.helpers import price_of, sql
 
 
@@ -23,7 +29,8 @@ def test_kiosk_sync_command_with_progress_and_status(central: Central, tmp_path:
     res = run_kiosk("sync", "--url", central.url, "--store", central.store, "--token", central.token,
                     "--page-size", "5", env=env)
     assert "12 updated, 0 deleted, 0 rejected" in res.stdout
-    assert "applying" in res.stderr or "done" in res.stderr  # the progress bar
+    # Not a terminal (cron, systemd, a log file): summary lines only, no redrawn bars.
+    assert "\r" not in res.stderr and "fetching" not in res.stderr
     assert "images: 1 downloaded" in res.stdout
     assert price_of(db, "V-00011-3") == 10300
     assert len(list((tmp_path / "data" / "images").iterdir())) == 1
@@ -33,6 +40,40 @@ def test_kiosk_sync_command_with_progress_and_status(central: Central, tmp_path:
     assert status["last_error"] == "" and status["counts"]["upserted"] in (0, 12) and status["cursor"]
     text = run_kiosk("sync-status", "--store", central.store, env=env).stdout
     assert "last success:" in text and "rejected:      0" in text
+
+
+def test_kiosk_sync_shows_progress_bars_on_a_terminal(central: Central, tmp_path: Path) -> None:
+    """At a terminal the clerk sees the sync move (stderr is a pseudo-terminal here)."""
+    central.publish(catalog(12, images=1))
+    env = {"KIOSK_DB": str(tmp_path / "kiosk.sqlite3"), "KIOSK_CONFIG": str(tmp_path / "kiosk.toml")}
+    (tmp_path / "kiosk.toml").write_text(f'data_dir = "{tmp_path / "data"}"\n')
+    master, slave = pty.openpty()
+    # A fresh pseudo-terminal is 0 columns wide; give it a real terminal's size.
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    try:
+        proc = subprocess.run([*KIOSK, "sync", "--url", central.url, "--store", central.store, "--token",
+                               central.token, "--page-size", "5"], stdout=subprocess.PIPE, stderr=slave,
+                              text=True, timeout=120, cwd=ROOT, env={**os.environ, **env})
+        os.close(slave)
+        slave = -1
+        terminal = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the writer is gone and everything was read
+                break
+            if not chunk:
+                break
+            terminal += chunk
+    finally:
+        os.close(master)
+        if slave >= 0:
+            os.close(slave)
+    assert proc.returncode == 0, proc.stdout
+    assert "12 updated" in proc.stdout
+    shown = terminal.decode("utf-8", "replace")
+    assert "\r" in shown and ("applying" in shown or "done" in shown)
+    assert "images" in shown
 
 
 def test_kiosk_sync_with_a_bad_token_explains_and_changes_nothing(central: Central, tmp_path: Path,
