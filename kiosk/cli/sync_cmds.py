@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     s.add_argument("--store", help="store id (default: [store] store_id)")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.add_argument("--rejects", action="store_true", help="list the products the kiosk refused and why")
+    s.add_argument("--check", action="store_true",
+                   help="monitoring check: print one line and exit 0 (OK), 1 (WARNING: last attempt failed or "
+                        "products refused) or 2 (CRITICAL: catalog stale or never synced)")
     s.set_defaults(func=cmd_sync_status)
 
 
@@ -165,7 +168,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_sync_status(args: argparse.Namespace) -> int:
     """Print the stored sync status."""
     from kiosk.db import open_db
-    from kiosk.sync.status import list_rejects, read_status
+    from kiosk.sync.status import health, list_rejects, read_status
 
     cfg = config_from(args)
     store = args.store or cfg.store.store_id
@@ -177,13 +180,18 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
         rejects = list_rejects(engine, store) if args.rejects else []
     finally:
         engine.dispose()
+    code, line = health(st)
+    if args.check and not args.json:
+        print(line)
+        return code
     if args.json:
         out = st.as_dict()
+        out["health"] = {"code": code, "summary": line}
         if args.rejects:
             out["rejects"] = [{"product_id": r.product_id, "seq": r.seq, "field": r.field, "reason": r.reason,
                                "rejected_at": r.rejected_at.isoformat()} for r in rejects]
         print(json.dumps(out, indent=2, sort_keys=True))
-        return 0
+        return code if args.check else 0
     print(f"store:         {st.store_id}")
     central = cfg.sync.url or ("(not in the config; synced with kiosk sync --url)" if st.configured
                                else "(not configured: standalone)")

@@ -72,6 +72,58 @@ class SyncStatus:
         return out
 
 
+#: Exit codes of ``kiosk sync-status --check``, as monitoring plugins use them
+#: (Nagios, Icinga, Zabbix's and Prometheus' script exporters read them alike).
+HEALTH_OK, HEALTH_WARNING, HEALTH_CRITICAL = 0, 1, 2
+_HEALTH_NAMES = {HEALTH_OK: "OK", HEALTH_WARNING: "WARNING", HEALTH_CRITICAL: "CRITICAL"}
+
+
+def _age(hours: float) -> str:
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} days"
+
+
+def health(st: SyncStatus) -> tuple[int, str]:
+    """How a monitoring system should rate this kiosk's catalog, and why, in one line.
+
+    CRITICAL: a central service is configured and the catalog is older than
+    ``stale_after_hours`` or was never synced (prices may be wrong).
+    WARNING: the catalog is fresh enough but the last attempt failed, or
+    the kiosk refused some of the central catalog's products.
+    OK: otherwise, including a standalone kiosk with no central service.
+
+    Args:
+        st: The status (see :func:`read_status`).
+
+    Returns:
+        ``(code, line)``: a ``HEALTH_*`` code and a line such as
+        ``"SYNC WARNING - last attempt failed: ... (catalog 2.0 h old)"``.
+    """
+    hours = st.staleness_hours
+    if not st.configured:
+        code, why = HEALTH_OK, "standalone kiosk (no central service configured)"
+    elif hours is None:
+        code, why = HEALTH_CRITICAL, "never synced with the central service"
+        if st.last_error:
+            why += f"; last attempt failed: {st.last_error}"
+    elif st.stale:
+        code, why = HEALTH_CRITICAL, (f"catalog {_age(hours)} old, over the {st.stale_after_hours:g} h limit: "
+                                      "prices may be out of date")
+        if st.last_error:
+            why += f"; last attempt failed: {st.last_error}"
+    elif st.last_error:
+        code, why = HEALTH_WARNING, f"last attempt failed: {st.last_error} (catalog {_age(hours)} old)"
+    elif st.rejected_total:
+        code, why = HEALTH_WARNING, (f"{st.rejected_total} product(s) refused by the kiosk "
+                                     f"(kiosk sync-status --rejects); catalog {_age(hours)} old")
+    else:
+        code, why = HEALTH_OK, f"catalog synced {_age(hours)} ago"
+    return code, f"SYNC {_HEALTH_NAMES[code]} - {why}"
+
+
 def read_status(engine: Engine, store_id: str, stale_after_hours: float = 24.0, *,
                 configured: bool = True) -> SyncStatus:
     """The sync status stored in the database for ``store_id``.

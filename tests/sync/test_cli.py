@@ -7,14 +7,17 @@ import json
 import os
 import pty
 import socket
+import sqlite3
 import struct
 import subprocess
 import termios
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from kiosk.cli.main import main
+from kiosk.models import UTCDateTime, utcnow
 from tests.sync.catalogs import catalog
 from tests.sync.conftest import KIOSK, ROOT, Central, free_port, run_kiosk
 from tests.sync.helpers import price_of, sql
@@ -97,3 +100,48 @@ def test_kiosk_sync_with_the_server_down(tmp_path: Path, capsys: pytest.CaptureF
                      "-q"])
     err = capsys.readouterr().err
     assert code == 1 and "nothing changed" in err and "connection refused" in err
+
+
+def test_sync_status_check_rates_the_kiosk_for_monitoring(central: Central, tmp_path: Path) -> None:
+    """What a store chain's monitoring sees: OK, WARNING and CRITICAL as the kiosk's sync goes."""
+    db = tmp_path / "kiosk.sqlite3"
+    standalone = tmp_path / "standalone.toml"
+    standalone.write_text(f'data_dir = "{tmp_path / "data"}"\n')
+    synced = tmp_path / "synced.toml"
+    synced.write_text(f'data_dir = "{tmp_path / "data"}"\n[store]\nstore_id = "{central.store}"\n'
+                      f'[sync]\nurl = "{central.url}"\ntoken = "{central.token}"\n')
+
+    def check(config: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+        return run_kiosk("sync-status", "--check", *extra, check=False,
+                         env={"KIOSK_DB": str(db), "KIOSK_CONFIG": str(config)})
+
+    res = check(standalone)
+    assert (res.returncode, res.stdout.strip()) == (0, "SYNC OK - standalone kiosk (no central service configured)")
+    res = check(synced)
+    assert res.returncode == 2 and res.stdout.startswith("SYNC CRITICAL - never synced")
+
+    central.publish(catalog(4))
+    env = {"KIOSK_DB": str(db), "KIOSK_CONFIG": str(synced)}
+    run_kiosk("sync", "-q", "--no-images", env=env)
+    res = check(synced)
+    assert res.returncode == 0 and res.stdout.startswith("SYNC OK - catalog synced")
+
+    with socket.socket() as held:  # the central service is unreachable for one attempt
+        held.bind(("127.0.0.1", free_port()))
+        failed = run_kiosk("sync", "-q", "--url", f"http://127.0.0.1:{held.getsockname()[1]}", check=False, env=env)
+    assert failed.returncode == 1
+    res = check(synced)
+    assert res.returncode == 1 and res.stdout.startswith("SYNC WARNING - last attempt failed")
+    assert "connection refused" in res.stdout
+
+    # A day and a half without contact: prices may be wrong.
+    old = UTCDateTime().process_bind_param(utcnow() - timedelta(hours=36), None)
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE sync_state SET last_success_at = ?", (old,))
+    conn.close()
+    res = check(synced)
+    assert res.returncode == 2 and "catalog 36.0 h old, over the 24 h limit" in res.stdout
+    report = check(synced, "--json")
+    assert report.returncode == 2
+    assert json.loads(report.stdout)["health"] == {"code": 2, "summary": res.stdout.strip()}
