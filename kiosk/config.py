@@ -174,6 +174,8 @@ def load_config(path: Path | str | None = None, *, db: Path | str | None = None)
         path: A TOML file; ``None`` uses ``$KIOSK_CONFIG`` if set, else defaults.
         db: A database path that overrides the file and ``$KIOSK_DB``.
 
+    ``$KIOSK_SYNC_TOKEN``, when set, replaces ``[sync] token``.
+
     Returns:
         The configuration with defaults filled in.
 
@@ -203,6 +205,10 @@ def load_config(path: Path | str | None = None, *, db: Path | str | None = None)
                 raise ConfigError(f"unknown section or key {key!r}")
     if db is not None:
         cfg.db = Path(db).expanduser()
+    # A secret kept out of the file (systemd EnvironmentFile, a secrets
+    # manager): it wins over the file, as $KIOSK_DB does for the database.
+    if os.environ.get("KIOSK_SYNC_TOKEN"):
+        cfg.sync.token = os.environ["KIOSK_SYNC_TOKEN"]
     if cfg.display.orientation not in ("landscape", "portrait"):
         raise ConfigError("[display] orientation must be 'landscape' or 'portrait'")
     if cfg.handoff.target not in ("shopify", "woocommerce", "template", "central"):

@@ -76,6 +76,11 @@ def test_config_defaults_and_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert cfg.session.idle_timeout_s == 30.0 and cfg.store.currency == "GBP" and str(cfg.db) == "/tmp/x.db"
     monkeypatch.setenv("KIOSK_DB", "/tmp/env.db")
     assert str(load_config(p).db) == "/tmp/env.db"
+    p.write_text('[sync]\nurl = "http://central:8000"\ntoken = "from-file"\n')
+    monkeypatch.delenv("KIOSK_SYNC_TOKEN", raising=False)
+    assert load_config(p).sync.token == "from-file"
+    monkeypatch.setenv("KIOSK_SYNC_TOKEN", "kst_from_env")  # the deployment keeps the secret out of the file
+    assert load_config(p).sync.token == "kst_from_env"
     p.write_text("[session]\nidle_timout_s = 30\n")
     with pytest.raises(ConfigError, match="idle_timout_s"):
         load_config(p)
