@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -27,6 +28,7 @@ from kiosk.central import feed, scenes
 from kiosk.central.auth import Principal, authenticate, authenticate_for_store
 from kiosk.central.catalog import CatalogError, canonical_scene
 from kiosk.central.db import WORKER_THREADS, make_engine, make_poll_engine, make_read_engine, read_tx, write_tx
+from kiosk.central.demand import chain_exists, unmet_demand
 from kiosk.central.errors import ApiError, install_error_handlers
 from kiosk.central.events import EventIn as StoredEvent
 from kiosk.central.events import store_batch
@@ -44,6 +46,8 @@ from kiosk.central.publish import (
 from kiosk.central.schemas import (
     CatalogPublish,
     ChangesPage,
+    DemandReport,
+    DemandTerm,
     ErrorBody,
     EventsAccepted,
     EventsBatch,
@@ -431,6 +435,21 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         except ValueError as exc:
             raise ApiError(422, "validation_error", str(exc)) from exc
         return FeedHead(head=head)
+
+    @app.get("/v1/chains/{chain}/demand", tags=["admin"], response_model=DemandReport, responses=ERRORS,
+             summary="What customers searched for or scanned and did not find (admin)")
+    def demand(request: Request, chain: str, _admin_: Admin,
+               days: Annotated[float, Query(gt=0, le=3660, description="Look back this many days.")] = 30,
+               store: Annotated[str | None, Query(description="Only this store of the chain.")] = None,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> DemandReport:
+        since = utcnow() - timedelta(days=days)
+        with read_tx(_reader(request)) as conn:
+            if not chain_exists(conn, chain):
+                raise ApiError(404, "not_found", f"no chain {chain!r}")
+            rows = unmet_demand(conn, chain, store_id=store, since=since, limit=limit)
+        return DemandReport(chain=chain, store=store, since=since,
+                            terms=[DemandTerm(term=r.term, searches=r.searches, scans=r.scans, stores=r.stores,
+                                              last_seen=r.last_seen) for r in rows])
 
     @app.post("/v1/chains/{chain}/catalog", tags=["admin"], response_model=PublishResult, responses=ERRORS,
               summary="Publish a catalog (admin): only changes are appended to the feed")

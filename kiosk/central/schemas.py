@@ -182,6 +182,25 @@ class StoreStatus(BaseModel):
     server_time: datetime
 
 
+class DemandTerm(BaseModel):
+    """One thing customers looked for at the kiosks and did not find."""
+
+    term: str = Field(description="As customers typed it most often; case, accents and spaces are merged.")
+    searches: int = Field(description="Searches that found nothing.")
+    scans: int = Field(description="Scans of an unknown barcode.")
+    stores: int = Field(description="In how many stores.")
+    last_seen: datetime
+
+
+class DemandReport(BaseModel):
+    """The chain's unmet demand over a period, most wanted first."""
+
+    chain: str
+    store: str | None
+    since: datetime
+    terms: list[DemandTerm]
+
+
 class ImageStored(BaseModel):
     """Answer to an image upload."""
 

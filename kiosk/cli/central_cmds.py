@@ -8,6 +8,7 @@
     kiosk central set-price SKU PRICE [--store S | --chain C] [--compare-at PRICE]
     kiosk central set-override SKU --store S [--price P] [--stock N] [--aisle A] [--bay B] [--clear FIELD]
     kiosk central store create S [--chain C] [--name NAME]
+    kiosk central demand (--chain C | --store S) [--days 30] [--limit 20] [--json]
     kiosk central openapi [--out docs/openapi.json]
 
 ``--db`` takes a SQLAlchemy URL (``postgresql://user@host/db``) or a SQLite
@@ -156,6 +157,56 @@ def _set_price(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demand(args: argparse.Namespace) -> int:
+    import json
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from kiosk.central.db import read_tx
+    from kiosk.central.demand import chain_exists, unmet_demand
+    from kiosk.central.models import Store
+    from kiosk.models import utcnow
+
+    if args.days <= 0:
+        return _fail("--days must be positive")
+    since = utcnow() - timedelta(days=args.days)
+    engine = _engine(args)
+    try:
+        with read_tx(engine) as conn:
+            chain = args.chain
+            if args.store:
+                owner = conn.execute(select(Store.chain_id).where(Store.id == args.store)).scalar()
+                if owner is None:
+                    return _fail(f"no store {args.store!r}")
+                if chain and chain != owner:
+                    return _fail(f"store {args.store!r} belongs to chain {owner!r}, not {chain!r}")
+                chain = owner
+            chain = chain or "default"
+            if not chain_exists(conn, chain):
+                return _fail(f"no chain {chain!r}")
+            rows = unmet_demand(conn, chain, store_id=args.store, since=since, limit=args.limit)
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps({"chain": chain, "store": args.store, "since": since.isoformat(),
+                          "terms": [{"term": r.term, "searches": r.searches, "scans": r.scans, "stores": r.stores,
+                                     "last_seen": r.last_seen.isoformat()} for r in rows]},
+                         ensure_ascii=False, indent=2))
+        return 0
+    scope = f"store {args.store}" if args.store else f"chain {chain}"
+    print(f"Looked for and not found, {scope}, last {args.days:g} days:")
+    if not rows:
+        print("  nothing: every search found something and every scanned code was known")
+        return 0
+    print(f"  {'searches':>8} {'scans':>5} {'stores':>6}  {'last seen (UTC)':16}  term")
+    for r in rows:
+        # Terms are customer input: repr() keeps control characters visible and harmless.
+        term = r.term if r.term.isprintable() else repr(r.term)
+        print(f"  {r.searches:8} {r.scans:5} {r.stores:6}  {r.last_seen:%Y-%m-%d %H:%M}  {term}")
+    return 0
+
+
 def _set_override(args: argparse.Namespace) -> int:
     from kiosk.central.db import write_tx
     from kiosk.central.publish import OverrideInput, set_overrides
@@ -288,6 +339,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p = sub.add_parser("openapi", help="print (or write) the OpenAPI document of the service")
     p.add_argument("--out", type=Path, help="write to this file (docs/openapi.json)")
     p.set_defaults(func=_openapi)
+
+    p = sub.add_parser("demand", help="what customers searched for or scanned and did not find",
+                       description="The chain's unmet demand from the kiosks' uploaded events: searches that found "
+                                   "nothing and unknown barcodes, one row per term (case, accents and spaces "
+                                   "merged), most wanted first.")
+    scope = p.add_mutually_exclusive_group()
+    scope.add_argument("--chain", help="the chain (default: 'default')")
+    scope.add_argument("--store", help="only this store")
+    p.add_argument("--days", type=float, default=30.0, help="look back this many days (default 30)")
+    p.add_argument("--limit", type=int, default=20, help="at most this many terms (default 20)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_db(p)
+    p.set_defaults(func=_demand)
 
     store = sub.add_parser("store", help="manage stores")
     ssub = store.add_subparsers(dest="store_command", metavar="ACTION")
