@@ -192,14 +192,18 @@ class EventRow(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                     autoincrement=True)
-    store_id: Mapped[str] = mapped_column(String(64), index=True)
+    store_id: Mapped[str] = mapped_column(String(64))
     uid: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (UniqueConstraint("store_id", "uid", name="uq_events_store_uid"),)
+    __table_args__ = (
+        UniqueConstraint("store_id", "uid", name="uq_events_store_uid"),
+        # The unmet-demand report: a store's events of some kinds since a time.
+        Index("ix_events_store_kind_at", "store_id", "kind", "at"),
+    )
 
 
 class Token(Base):
