@@ -9,10 +9,12 @@ first keystroke is as fast as the hundredth.
 from __future__ import annotations
 
 import logging
-import re
+import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,10 +25,11 @@ from kiosk.config import Config
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-# SQLAlchemy and the models are imported inside the functions: main.py imports
-# this module on the UI thread before Kivy, and only the start-up thread
-# should pay for them.
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Nothing heavy is imported at module level: main.py imports this module on
+# the UI thread before Kivy, and only the start-up thread should pay for
+# SQLAlchemy. Before the first interactive frame the start-up thread loads
+# SQLAlchemy Core and the search engine, never Alembic (unless the schema is
+# old) nor the ORM (``warm_imports`` loads that afterwards).
 
 log = logging.getLogger(__name__)
 
@@ -65,92 +68,113 @@ class StartupResult:
 
 
 def load_slides(engine: Engine, store_id: str, now: datetime | None = None, limit: int = 12) -> list[Slide]:
-    """The active scenes of this store, in display order (``kiosk.scenes.active_scenes``)."""
-    from kiosk.scenes import active_scenes
+    """The active scenes of this store, in display order.
 
-    scenes = active_scenes(engine, store_id=store_id, now=now or datetime.now(timezone.utc))
-    return [Slide(s.id, s.title, s.subtitle or "", s.hero_image or "") for s in scenes[:limit]]
+    The same scenes as ``kiosk.scenes.active_scenes`` (tests hold the two
+    together), read with two plain SQL queries: importing ``kiosk.scenes``
+    loads the ORM, which the kiosk does not need before its first touch.
+    """
+    with _dbapi(engine) as conn:
+        return read_slides(conn, store_id, now, limit)
+
+
+def read_slides(conn: sqlite3.Connection, store_id: str | None, now: datetime | None = None,
+                limit: int = 12) -> list[Slide]:
+    """``load_slides`` on a DB-API connection (see there).
+
+    A scene shows when ``now`` is inside ``[active_from, active_to)``, it is
+    chain-wide or for this store, and at least one of its products is in the
+    cache; ordered by position, title, id.
+    """
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    scope, args = ("store_id IS NULL", ()) if store_id is None else ("(store_id IS NULL OR store_id = ?)", (store_id,))
+    rows = conn.execute(
+        f"SELECT id, title, subtitle, hero_image, active_from, active_to FROM scenes WHERE {scope}"
+        " ORDER BY position, title, id", args
+    ).fetchall()
+    # Scene items may name products the store does not carry (yet): a scene
+    # without one visible product is not worth a slide.
+    visible = {sid for (sid,) in conn.execute(
+        "SELECT DISTINCT i.scene_id FROM scene_items i JOIN products p ON p.id = i.product_id"
+    )}
+    out = []
+    for sid, title, subtitle, hero, start, end in rows:
+        # Stored as ISO-8601 text with an offset (kiosk.models.UTCDateTime).
+        if start is not None and datetime.fromisoformat(start) > now:
+            continue
+        if end is not None and now >= datetime.fromisoformat(end):
+            continue
+        if sid in visible:
+            out.append(Slide(sid, title, subtitle or "", hero or ""))
+    return out[:limit]
 
 
 def load_top_categories(engine: Engine, limit: int = 8) -> list[TopCategory]:
     """Root categories with the most products (counting their subcategories)."""
-    from sqlalchemy import func, select
+    with _dbapi(engine) as conn:
+        return read_top_categories(conn, limit)
 
-    from kiosk.models import Category, Product
 
-    with engine.connect() as conn:
-        roots = conn.execute(
-            select(Category.id, Category.name, Category.path).where(Category.parent_id.is_(None))
-            .order_by(Category.position, Category.name)
-        ).all()
-        out = []
-        for r in roots:
-            n = conn.execute(
-                select(func.count(Product.id)).join(Category, Product.category_id == Category.id)
-                .where((Category.path == r.path) | Category.path.startswith(r.path + " > ", autoescape=True))
-            ).scalar_one()
-            if n:
-                out.append(TopCategory(r.id, r.name, r.path, int(n)))
-    out.sort(key=lambda c: -c.product_count)
+def read_top_categories(conn: sqlite3.Connection, limit: int = 8) -> list[TopCategory]:
+    """``load_top_categories`` on a DB-API connection."""
+    roots = conn.execute(
+        "SELECT id, name, path FROM categories WHERE parent_id IS NULL ORDER BY position, name"
+    ).fetchall()
+    per_path = conn.execute(
+        "SELECT c.path, count(p.id) FROM products p JOIN categories c ON p.category_id = c.id GROUP BY c.path"
+    ).fetchall()
+    out = []
+    for cid, name, path in roots:
+        below = path + " > "
+        n = sum(count for p, count in per_path if p == path or p.startswith(below))
+        if n:
+            out.append(TopCategory(cid, name, path, int(n)))
+    out.sort(key=lambda c: -c.product_count)  # stable: ties keep the roots' display order
     return out[:limit]
 
 
-_REV_RE = re.compile(r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*['"]?([^'"\s]*)['"]?""", re.M)
+def count_products(engine: Engine) -> int:
+    """How many products the cache holds."""
+    with _dbapi(engine) as conn:
+        return int(conn.execute("SELECT count(*) FROM products").fetchone()[0])
 
 
-def head_revision(versions_dir: Path = MIGRATIONS_DIR / "versions") -> str | None:
-    """The newest migration id, read from the migration files without importing Alembic.
-
-    Returns None if the files do not form a single chain (then the caller
-    lets Alembic decide).
-    """
-    revs: set[str] = set()
-    downs: set[str] = set()
-    for f in versions_dir.glob("*.py"):
-        found = dict(m.groups() for m in _REV_RE.finditer(f.read_text(encoding="utf-8")))
-        if "revision" not in found:
-            return None
-        revs.add(found["revision"])
-        if found.get("down_revision") not in (None, "", "None"):
-            downs.add(found["down_revision"])
-    heads = revs - downs
-    return heads.pop() if len(heads) == 1 else None
+@contextmanager
+def _dbapi(engine: Engine) -> Iterator[sqlite3.Connection]:
+    """A pooled DB-API connection of ``engine`` (with the house pragmas), returned to the pool after."""
+    raw = engine.raw_connection()
+    try:
+        yield raw.driver_connection
+    finally:
+        raw.close()
 
 
 def open_catalog_db(path: Path) -> Engine:
     """Open the database, migrating only when its schema is not the newest.
 
-    Importing and running Alembic costs about a second of CPU; on every start
-    but the first after an upgrade the schema is already current, which one
-    query against ``alembic_version`` shows.
+    Alembic is neither imported nor run when ``alembic_version`` already
+    names the newest migration (``kiosk.db.open_db``'s fast path).
     """
-    from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
+    from kiosk.db import open_db
 
-    from kiosk.db import make_engine, migrate
-
-    engine = make_engine(path)
-    head = head_revision()
-    current: str | None = None
-    if head is not None:
-        try:
-            with engine.connect() as conn:
-                current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except OperationalError:
-            current = None  # a new database: no table yet
-    if current is None or current != head:
-        migrate(engine)
-    return engine
+    return open_db(path)
 
 
-def count_products(engine: Engine) -> int:
-    """How many products the cache holds."""
-    from sqlalchemy import func, select
+def warm_imports() -> None:
+    """Import what the customer screens use on worker threads (the ORM, catalog, scenes, analytics).
 
-    from kiosk.models import Product
+    Run after the first interactive frame, while the attract loop idles, so
+    that the first product, scene, cart or search screen a customer opens
+    does not load them on the spot.
+    """
+    started = time.perf_counter()
+    import kiosk.analytics  # noqa: F401
+    import kiosk.catalog  # noqa: F401
+    import kiosk.lookup  # noqa: F401
+    import kiosk.recommendations  # noqa: F401
+    import kiosk.scenes  # noqa: F401
 
-    with engine.connect() as conn:
-        return int(conn.execute(select(func.count(Product.id))).scalar_one())
+    log.info("modules for the customer screens loaded in %.0f ms", (time.perf_counter() - started) * 1000)
 
 
 def prepare_catalog_in_background(config: Config, *, demo: bool = False) -> Future[StartupResult]:

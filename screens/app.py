@@ -308,6 +308,15 @@ class KioskApp(App):
                  ", ".join(f"{k} {v:.0f} ms" for k, v in result.timings_ms.items()))
         self.ready = True
         self._start_sync()
+        # After the first interactive frame (a 0 timeout runs next frame), load
+        # the modules the other screens' background work uses, so the first
+        # customer does not wait for them.
+        Clock.schedule_once(self._warm_imports, 0)
+
+    def _warm_imports(self, _dt: float = 0) -> None:
+        from kiosk.startup import warm_imports
+
+        run_in_background(warm_imports, on_error=lambda exc: log.warning("warm-up imports failed: %s", exc))
 
     def _start_sync(self) -> None:
         """Run the sync worker when a central service is configured (never blocks the UI)."""

@@ -8,8 +8,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from kiosk.config import Config
-from kiosk.db import MIGRATIONS_DIR
-from kiosk.startup import head_revision, open_catalog_db, prepare_catalog
+from kiosk.db import MIGRATIONS_DIR, head_revision
+from kiosk.startup import open_catalog_db, prepare_catalog
 
 
 def test_head_revision_agrees_with_alembic() -> None:

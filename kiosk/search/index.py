@@ -23,10 +23,14 @@ log with an ever-increasing ``seq``:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, delete, func, insert, select
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
-from kiosk.models import SearchChange
+# SQLAlchemy and the ORM models are imported by the writers only: the search
+# engine imports FULL_REBUILD_IDS from here and must load without the ORM at
+# the kiosk's start-up (kiosk/startup.py).
 
 # Above this many ids a change is logged as "rebuild everything": patching
 # thousands of products costs more than a rebuild, and the log stays short.
@@ -46,6 +50,10 @@ def update_index(conn: Connection, product_ids: Iterable[str] | None = None) -> 
         product_ids: Products inserted, updated or deleted; ``None`` when
             the whole catalog may have changed.
     """
+    from sqlalchemy import func, insert, select
+
+    from kiosk.models import SearchChange
+
     if product_ids is None:
         ids = None
     else:
@@ -62,6 +70,10 @@ def update_index(conn: Connection, product_ids: Iterable[str] | None = None) -> 
 
 
 def _log_full_rebuild(conn: Connection) -> None:
+    from sqlalchemy import delete, insert
+
+    from kiosk.models import SearchChange
+
     # Earlier rows are moot once a full rebuild is due; AUTOINCREMENT keeps
     # the new row's seq above every deleted one, so engines still notice.
     conn.execute(delete(SearchChange))
