@@ -33,6 +33,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--screenshots", type=Path, metavar="DIR",
                    help="render every customer screen with the demo catalog at both orientations to DIR and exit")
     p.add_argument("--bench-startup", action="store_true", help=argparse.SUPPRESS)
+    # With --bench-startup: at the interactive frame, prove the app is usable (touch, search, add) before stopping.
+    p.add_argument("--startup-check", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -103,10 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     from screens.app import KioskApp
 
     app = KioskApp(config, demo=args.demo, catalog_future=catalog)
-    if args.bench_startup:
+    if args.bench_startup or args.startup_check:
         from screens.startup_probe import attach_probe
 
-        attach_probe(app)
+        attach_probe(app, check=args.startup_check)
     app.run()
     return 0
 
