@@ -97,14 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         configure_kivy(d, screenshots=True)
         return run_screenshots(config, args.screenshots)
 
-    # Open the database and warm search while Kivy loads and opens the window.
-    from kiosk.startup import prepare_catalog_in_background
-
-    catalog = prepare_catalog_in_background(config, demo=args.demo)
     configure_kivy(d)
     from screens.app import KioskApp
 
-    app = KioskApp(config, demo=args.demo, catalog_future=catalog)
+    # The app opens the catalog and warms search once its first frame is drawn.
+    app = KioskApp(config, demo=args.demo)
     if args.bench_startup or args.startup_check:
         from screens.startup_probe import attach_probe
 

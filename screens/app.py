@@ -262,11 +262,24 @@ class KioskApp(App):
         self._tick_event = Clock.schedule_interval(self._tick, 0.25)
         self.bind(accessible=self._on_accessible)
         Clock.schedule_once(lambda _dt: self._update_reach(), 0)
-        Clock.schedule_once(self._open_catalog, 0)
+        if self._catalog_future is not None:
+            Clock.schedule_once(self._open_catalog, 0)
+        else:
+            # The catalog is prepared once the first frame is on its way: that
+            # work (SQLAlchemy, the search index) and Kivy's own start-up share
+            # one GIL, and interleaved they both finish later than one after
+            # the other (docs/benchmarks-ui.md, cold start).
+            Window.bind(on_flip=self._first_frame)
         return root
 
+    def _first_frame(self, *_args: Any) -> None:
+        # Runs just before the buffer swap, which releases the GIL: the
+        # start-up work gets going during it.
+        Window.unbind(on_flip=self._first_frame)
+        self._open_catalog()
+
     def on_stop(self) -> None:
-        Window.unbind(on_touch_down=self._on_window_touch, on_key_down=self._on_key_down)
+        Window.unbind(on_touch_down=self._on_window_touch, on_key_down=self._on_key_down, on_flip=self._first_frame)
         if self._exception_handler is not None and self._exception_handler in ExceptionManager.handlers:
             ExceptionManager.remove_handler(self._exception_handler)
         if self._tick_event is not None:
