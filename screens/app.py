@@ -322,14 +322,24 @@ class KioskApp(App):
         self.ready = True
         self._start_sync()
         # After the first interactive frame (a 0 timeout runs next frame), load
-        # the modules the other screens' background work uses, so the first
-        # customer does not wait for them.
-        Clock.schedule_once(self._warm_imports, 0)
+        # the modules the other screens' background work uses, then build the
+        # home screen, so the first customer waits for neither.
+        Clock.schedule_once(self._warm_up, 0)
 
-    def _warm_imports(self, _dt: float = 0) -> None:
+    def _warm_up(self, _dt: float = 0) -> None:
         from kiosk.startup import warm_imports
 
-        run_in_background(warm_imports, on_error=lambda exc: log.warning("warm-up imports failed: %s", exc))
+        run_in_background(warm_imports, on_result=lambda _none: self._prebuild_home(),
+                          on_error=lambda exc: log.warning("warm-up imports failed: %s", exc))
+
+    def _prebuild_home(self) -> None:
+        """Build the home screen while attract idles: the first touch then shows it at once."""
+        if self.root is None or self.session.state is not State.ATTRACT or self.get_screen("home") is not None:
+            return  # a customer got there first (or the app is stopping)
+        try:
+            self._ensure_screen("home")
+        except Exception:  # noqa: BLE001 - built on first use instead
+            log.warning("home screen could not be built ahead", exc_info=True)
 
     def _start_sync(self) -> None:
         """Run the sync worker when a central service is configured (never blocks the UI)."""
