@@ -30,6 +30,7 @@ import screens.widgets.async_image  # noqa: F401  (CatalogImage used by ProductC
 import screens.widgets.chips  # noqa: F401
 import screens.widgets.keyboard  # noqa: F401
 import screens.widgets.product_card  # noqa: F401
+import screens.widgets.tile_grid  # noqa: F401  (TileGridLayout, the ResultsGrid layout)
 from kiosk import analytics
 from kiosk.money import exponent, format_price
 from screens.base import KioskScreen
