@@ -76,6 +76,7 @@ from kiosk.money import format_price
 from kiosk.reach import ReachBand, physical_height_mm, reach_band
 from kiosk.session import MIN_WARNING_S, IdleSession, State, Transition
 from kiosk.wedge import WedgeBuffer
+from screens import kivy_fixes
 from screens.registry import SCREENS, ScreenEntry, ScreenRegistry, ScreenUnavailable
 from screens.theme import Theme, load_theme_kv
 from screens.workers import run_in_background
@@ -243,6 +244,7 @@ class KioskApp(App):
         return False
 
     def build(self) -> KioskRoot:
+        kivy_fixes.apply()
         load_theme_kv()
         import screens.overlay  # noqa: F401  (overlay rules)
 

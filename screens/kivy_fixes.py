@@ -1,0 +1,35 @@
+"""Workarounds for Kivy 2.3.1 bugs that matter to a kiosk that runs for months.
+
+``ScrollView.update_from_scroll`` binds ``bar_color`` to
+``_change_bar_color`` on every call, and the trigger that runs 0.5 s later
+unbinds it only once. Every burst of scroll updates (a scroll, a layout
+change, a screen reset to the top) therefore leaves bindings behind that
+live as long as the scroll view: bench/bench_memory.py found about seven
+per customer session (``kivy._event.BoundCallback`` and bound-method
+objects growing without end). The fix removes the binding just before Kivy
+adds it again, so there is exactly one at a time; everything else is
+Kivy's own code. ``RecycleView`` (search results) inherits it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.uix.scrollview import ScrollView
+
+_FIXED = "_kiosk_single_bar_binding"
+
+
+def apply() -> None:
+    """Install the workarounds (idempotent; before the first ScrollView is created)."""
+    original = ScrollView.update_from_scroll
+    if getattr(original, _FIXED, False):
+        return
+
+    def update_from_scroll(self: ScrollView, *largs: Any) -> Any:
+        self.funbind("bar_color", self._change_bar_color)  # no-op when not bound
+        return original(self, *largs)
+
+    setattr(update_from_scroll, _FIXED, True)
+    update_from_scroll.__doc__ = original.__doc__
+    ScrollView.update_from_scroll = update_from_scroll  # type: ignore[method-assign]

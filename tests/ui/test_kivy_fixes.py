@@ -1,0 +1,35 @@
+"""Kivy workarounds (screens/kivy_fixes.py) on the running app: a kiosk runs for months."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.ui.conftest import tap, wait_for, wait_frames
+
+pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
+
+
+async def test_scrolling_again_and_again_leaves_no_bindings_behind(kiosk_app: Any) -> None:
+    """Kivy 2.3.1's ScrollView added a bar_color binding per scroll update and removed one per burst."""
+    app = kiosk_app
+    await tap(app.root.sm.current_screen)
+    await wait_for(lambda: app.current_screen == "home", what="home after touching attract")
+    scroll = app.get_screen("home").ids.scroll
+
+    def faded() -> bool:
+        ev = scroll._bind_inactive_bar_color_ev
+        return ev is None or not ev.is_triggered
+
+    await wait_for(faded, what="the bar to fade after home was laid out")
+    before = len(scroll.get_property_observers("bar_color"))
+    assert before <= 1
+    for _burst in range(5):
+        for y in (0.3, 0.7, 0.0, 1.0):  # one scroll update per frame, as a finger drag gives
+            scroll.scroll_y = y
+            await wait_frames(1)
+        # Half a second after the burst the bar fades and Kivy unbinds bar_color once.
+        await wait_for(faded, what="the bar to fade")
+    assert len(scroll.get_property_observers("bar_color")) == before
+    assert scroll.scroll_y == 1.0
