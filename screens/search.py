@@ -16,6 +16,7 @@ typing on it or leaves, not for every keystroke on the way.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,12 @@ PREFETCH_SCREENS = 1.0
 #: The grid stops here ("10,000+ results"); nobody scrolls further, and the
 #: grid's layout cost grows with its length.
 MAX_GRID = 10_000
+#: How long the UI thread may wait, just before drawing a frame, for the
+#: first page of the query typed in that frame (seconds). A search answers
+#: in about a millisecond, so its results are drawn in the same frame as
+#: the key press instead of one frame later; a slow search never holds the
+#: frame longer than this and is shown when it arrives, as before.
+SAME_FRAME_WAIT_S = 0.010
 #: A tile whose page has not arrived yet (one shared dict: never mutated).
 SKELETON: dict[str, Any] = {
     "product_id": "", "name": "", "brand": "", "price_text": "", "image_ref": "",
@@ -107,6 +114,30 @@ def _search_page(engine: Any, query: str, filters: Filters, currency: str, offse
         query, limit=limit, offset=offset, category=filters.category,
         min_price=low, max_price=high, in_stock=filters.in_stock,
     )
+
+
+class _FirstPage:
+    """The first page of one query, also handed straight to the frame being prepared.
+
+    The worker sets it as soon as the search returns; the UI thread may
+    wait for it (bounded by ``SAME_FRAME_WAIT_S``) right before the frame.
+    """
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self.result: Any = None
+
+    def fetch(self, engine: Any, query: str, filters: Filters, currency: str) -> Any:
+        """Search (on the worker) and publish the result."""
+        try:
+            self.result = _search_page(engine, query, filters, currency, 0, PAGE_SIZE)
+        finally:
+            self._done.set()
+        return self.result
+
+    def wait(self, timeout: float) -> Any:
+        """The result if it is there within ``timeout`` seconds, else None."""
+        return self.result if self._done.wait(timeout) else None
 
 
 class ResultsGrid(RecycleView):
@@ -167,6 +198,10 @@ class SearchScreen(KioskScreen):
         self._pending_no_result: str | None = None
         self._record_trigger = Clock.create_trigger(self._record_no_result, NO_RESULT_RECORD_DELAY_S)
         self._arranged = False
+        self._awaiting: tuple[int, str, _FirstPage] | None = None
+        self._shown_generation = -1
+        # -1: runs after the key press was handled, right before the frame.
+        self._same_frame_trigger = Clock.create_trigger(self._show_if_ready, -1)
         super().__init__(**kwargs)
         self.title = "Search"
         self.ids.keyboard.bind(text=self._on_text)
@@ -326,11 +361,14 @@ class SearchScreen(KioskScreen):
         self.searching = True
         gen = self._generation
         query = self.query.strip()
+        first_page = _FirstPage()
         self._lane.submit(
-            _search_page, engine, query, self.filters, app.currency, 0, PAGE_SIZE,
+            first_page.fetch, engine, query, self.filters, app.currency,
             on_result=lambda result: self._show_results(gen, query, result),
             on_error=self._search_failed,
         )
+        self._awaiting = (gen, query, first_page)
+        self._same_frame_trigger()
         if not self._featured:
             self._load_featured(engine)
 
@@ -339,9 +377,24 @@ class SearchScreen(KioskScreen):
         self.searching = False
         self.heading = "Search is not available right now. Please ask a colleague."
 
+    def _show_if_ready(self, *_args: Any) -> None:
+        """Right before the frame: show the newest query's results if they are (nearly) there."""
+        awaiting, self._awaiting = self._awaiting, None
+        if awaiting is None:
+            return
+        gen, query, first_page = awaiting
+        if gen != self._generation:
+            return
+        result = first_page.wait(SAME_FRAME_WAIT_S)
+        if result is not None:
+            self._show_results(gen, query, result)
+
     def _show_results(self, gen: int, query: str, result: Any) -> None:
         if gen != self._generation:
             return  # filters changed after this request left; a newer one is coming
+        if gen == self._shown_generation:
+            return  # already drawn in the key press's frame (_show_if_ready)
+        self._shown_generation = gen
         self.searching = False
         grid = self.ids.grid
         cards = [card_data(hit) for hit in result.hits]

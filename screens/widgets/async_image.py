@@ -162,3 +162,16 @@ class CatalogImage(Image):
     def _show(self, tex: Texture) -> None:
         self.texture = tex
         self.loaded = True
+
+
+class TileImage(CatalogImage):
+    """A ``CatalogImage`` for result tiles: the whole image, one draw instruction.
+
+    Kivy's ``Image`` draws through a stencil (two extra full-size passes, so
+    that ``fit_mode: 'cover'`` can crop). A tile shows the whole image
+    (``contain``): nothing to crop, so it draws one rounded rectangle, the
+    placeholder until the pixels arrive and the texture after. On software
+    OpenGL every pass over the image's pixels is paid on each frame, for
+    every tile on screen.
+    """
+

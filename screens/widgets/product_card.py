@@ -17,6 +17,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
+import screens.widgets.async_image  # noqa: F401  (TileImage, the card's picture)
 from kiosk.money import format_price
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
