@@ -6,6 +6,13 @@ session, search, open a product, add to cart, open a scene, open the cart,
 then the idle reset. RSS is read from /proc after warm-up (10 sessions)
 and at checkpoints up to N sessions; a leak shows as steady growth.
 
+Each step waits for the app's state (no background work pending, a frame
+drawn), never a fixed sleep. At each checkpoint the script also counts the
+live Python objects by type (``gc.get_objects``) and the live widgets, and
+at the end prints the types that grew most after warm-up: a leak names
+itself there. ``--tracemalloc`` adds the source lines that allocated the
+growth (slower).
+
     xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python bench/bench_memory.py --sessions 1000
 """
 
@@ -19,6 +26,9 @@ import shutil
 import sys
 import tempfile
 import time
+import tracemalloc
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,13 +54,47 @@ async def frames(n: int = 1) -> None:
         await asyncio.sleep(0.002)
 
 
+SETTLE_TIMEOUTS = 0
+
+
 async def settle(app: object) -> None:
+    """Wait until no background work is pending (20 s deadline, counted), then one frame."""
+    global SETTLE_TIMEOUTS
     from screens.workers import pending_count
 
     deadline = time.monotonic() + 20
-    while pending_count() and time.monotonic() < deadline:
+    while pending_count():
+        if time.monotonic() > deadline:
+            SETTLE_TIMEOUTS += 1
+            break
         await frames(1)
     await frames(1)
+
+
+@dataclass
+class Checkpoint:
+    """What was alive after ``sessions`` sessions."""
+
+    sessions: int
+    rss: float
+    seconds: float
+    objects: int
+    widgets: int
+    types: Counter[str] = field(repr=False, default_factory=Counter)
+
+
+def census() -> tuple[Counter[str], int]:
+    """Live gc-tracked objects by type, and how many of them are Kivy widgets."""
+    from kivy.uix.widget import Widget
+
+    types: Counter[str] = Counter()
+    widgets = 0
+    for o in gc.get_objects():
+        t = type(o)
+        types[f"{t.__module__}.{t.__qualname__}"] += 1
+        if isinstance(o, Widget):
+            widgets += 1
+    return types, widgets
 
 
 async def session(app: object, i: int, picks: list[tuple[str, str]]) -> None:
@@ -82,7 +126,7 @@ def _picks(engine: object) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in rows[::7]]
 
 
-async def run(n: int, checkpoints: list[int]) -> list[tuple[int, float, float]]:
+async def run(n: int, checkpoints: list[int], trace: bool = False) -> list[Checkpoint]:
     from kiosk.config import Config
     from screens.app import KioskApp
 
@@ -90,7 +134,7 @@ async def run(n: int, checkpoints: list[int]) -> list[tuple[int, float, float]]:
     cfg = Config(db=tmp / "kiosk.sqlite3", data_dir=tmp)
     app = KioskApp(cfg, demo=True, animate=False)
     task = asyncio.get_running_loop().create_task(app.async_run(async_lib="asyncio"))
-    out: list[tuple[int, float, float]] = []
+    out: list[Checkpoint] = []
     try:
         while not (app.root is not None and app.ready):
             await frames(1)
@@ -99,9 +143,23 @@ async def run(n: int, checkpoints: list[int]) -> list[tuple[int, float, float]]:
         for i in range(1, n + 1):
             await session(app, i, picks)
             if i in checkpoints:
+                secs = time.perf_counter() - t0
                 gc.collect()
-                out.append((i, rss_mb(), time.perf_counter() - t0))
-                print(f"  {i:>5} sessions: RSS {out[-1][1]:7.1f} MiB  ({out[-1][2]:.0f} s)", flush=True)
+                types, widgets = census()
+                cp = Checkpoint(i, rss_mb(), secs, sum(types.values()), widgets, types)
+                out.append(cp)
+                print(f"  {i:>5} sessions: RSS {cp.rss:7.1f} MiB, {cp.objects} objects, {cp.widgets} widgets "
+                      f"({secs:.0f} s)", flush=True)
+                if trace and len(out) == 2:
+                    tracemalloc.start(12)
+                    app._bench_snapshot = tracemalloc.take_snapshot()  # type: ignore[attr-defined]
+                if trace and i == n and tracemalloc.is_tracing():
+                    top = tracemalloc.take_snapshot().compare_to(app._bench_snapshot, "traceback")  # type: ignore[attr-defined]
+                    print(f"\ntracemalloc: largest growth since {out[1].sessions} sessions")
+                    for stat in top[:8]:
+                        print(f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks")
+                        for line in stat.traceback.format()[-6:]:
+                            print("      " + line)
             elif i % 25 == 0:
                 print(f"  {i:>5} sessions ({time.perf_counter() - t0:.0f} s)", flush=True)
     finally:
@@ -117,6 +175,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sessions", type=int, default=1000)
     ap.add_argument("--width", type=int, default=640, help="window width (16:9)")
+    ap.add_argument("--tracemalloc", action="store_true",
+                    help="trace allocations after the second checkpoint and print where the growth was allocated")
     args = ap.parse_args()
     if not os.environ.get("DISPLAY") and shutil.which("xvfb-run"):
         os.execvp("xvfb-run", ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24", sys.executable, *sys.argv])
@@ -131,16 +191,25 @@ def main() -> int:
     KivyConfig.set("graphics", "width", str(args.width))
     KivyConfig.set("graphics", "height", str(args.width * 9 // 16))
     n = args.sessions
-    checkpoints = sorted({c for c in (10, 100, n // 4, n // 2, n) if c >= 10})
-    rows = asyncio.run(run(n, checkpoints))
-    base = rows[0][1]
-    print(f"\nRSS after scripted customer sessions (search, product, add, scene, cart, idle reset)")
-    print(f"{'sessions':>10}{'RSS MiB':>10}{'vs 10':>10}{'s/session':>11}")
-    for i, mb, secs in rows:
-        print(f"{i:>10}{mb:>10.1f}{mb - base:>+10.1f}{secs / i:>11.3f}")
-    growth = rows[-1][1] - base
-    print(f"growth {rows[0][0]} -> {rows[-1][0]} sessions: {growth:+.1f} MiB "
-          f"({growth * 1024 / max(1, rows[-1][0] - rows[0][0]):+.1f} KiB/session)")
+    checkpoints = sorted({c for c in (10, 100, n // 4, n // 2, 3 * n // 4, n) if c >= 10})
+    rows = asyncio.run(run(n, checkpoints, trace=args.tracemalloc))
+    first = rows[0]
+    print("\nRSS after scripted customer sessions (search, product, add, scene, cart, idle reset)")
+    print(f"{'sessions':>10}{'RSS MiB':>10}{'vs 10':>10}{'objects':>10}{'widgets':>9}{'s/session':>11}")
+    for cp in rows:
+        print(f"{cp.sessions:>10}{cp.rss:>10.1f}{cp.rss - first.rss:>+10.1f}{cp.objects:>10}{cp.widgets:>9}"
+              f"{cp.seconds / cp.sessions:>11.3f}")
+    last = rows[-1]
+    growth = last.rss - first.rss
+    print(f"growth {first.sessions} -> {last.sessions} sessions: {growth:+.1f} MiB "
+          f"({growth * 1024 / max(1, last.sessions - first.sessions):+.1f} KiB/session)")
+    if len(rows) > 2:
+        warm = rows[1]  # after warm-up: caches full, every screen built
+        grown = (last.types - warm.types).most_common(12)
+        print(f"objects {warm.sessions} -> {last.sessions} sessions: {last.objects - warm.objects:+d}; "
+              f"types that grew most: " + (", ".join(f"{t} {d:+d}" for t, d in grown) or "none"))
+    if SETTLE_TIMEOUTS:
+        print(f"warning: {SETTLE_TIMEOUTS} steps still had background work after 20 s")
     return 0
 
 
