@@ -228,3 +228,46 @@ async def test_long_result_lists_load_as_they_scroll(kiosk_app: Any) -> None:
     assert last and last[-1].product_id
     ids = [d["product_id"] for d in grid.data if d["product_id"]]
     assert len(ids) == len(set(ids))  # no product twice
+
+
+async def test_keys_typed_faster_than_a_frame_show_the_last_query(kiosk_app: Any) -> None:
+    """A customer drumming on the keys: several presses land between two frames.
+
+    Each press starts a search; whatever arrives, the grid ends on the last
+    text typed, and no result of an earlier prefix is shown after it.
+    """
+    app = kiosk_app
+    search = await open_search(app)
+    kb = search.ids.keyboard
+    shown: list[str] = []
+    search.bind(on_results=lambda _s, result: shown.append(result.query))
+    for ch in "oak":  # no frame in between: one Clock tick handles all three
+        kb.press(ch)
+    await wait_results(app, search, "oak")
+    await wait_frames(5)  # any stale delivery still queued would land now
+    assert shown and shown[-1] == "oak"
+    assert set(shown) <= {"o", "oa", "oak"}
+    assert search.shown_query == "oak" and search.heading.endswith("for \u201coak\u201d")
+    _assert_grid_shows(app, search, "oak")
+    # Backspace twice in one go, then a different word: the grid follows the last text.
+    kb.press("\b")
+    kb.press("\b")
+    for ch in "ampe":
+        kb.press(ch)
+    assert kb.text == "oampe"
+    kb.press("\x1b")
+    for ch in "lamp":
+        kb.press(ch)
+    await wait_results(app, search, "lamp")
+    await wait_frames(5)
+    assert shown[-1] == "lamp" and search.shown_query == "lamp"
+    _assert_grid_shows(app, search, "lamp")
+
+
+def _assert_grid_shows(app: Any, search: Any, query: str) -> None:
+    """The tiles on screen are that query's first results, in order."""
+    hits = app.search_engine.search(query, limit=48).hits
+    cards = visible_cards(search)
+    assert cards, f"no tiles for {query!r}"
+    assert [c.product_id for c in cards] == [h.product_id for h in hits[: len(cards)]]
+    assert [d["product_id"] for d in search.ids.grid.data[: len(hits)]] == [h.product_id for h in hits]
