@@ -1,9 +1,11 @@
 """What the kiosk does before its first interactive frame, without Kivy.
 
-The app runs ``prepare_catalog`` on a worker thread while the attract
-screen is already drawn: open and migrate the database, load the demo
-catalog into an empty standalone kiosk, and warm the search engine so the
-first keystroke is as fast as the hundredth.
+The app runs ``prepare_catalog`` on a worker thread once the attract
+screen's first frame is drawn: open the database (migrating only an old
+schema), load the demo catalog into an empty standalone kiosk, warm the
+search engine so the first keystroke is as fast as the hundredth, and read
+the attract slides and top categories with plain SQL. After the first
+interactive frame ``warm_imports`` loads the ORM-based modules.
 """
 
 from __future__ import annotations
@@ -25,11 +27,11 @@ from kiosk.config import Config
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-# Nothing heavy is imported at module level: main.py imports this module on
-# the UI thread before Kivy, and only the start-up thread should pay for
-# SQLAlchemy. Before the first interactive frame the start-up thread loads
-# SQLAlchemy Core and the search engine, never Alembic (unless the schema is
-# old) nor the ORM (``warm_imports`` loads that afterwards).
+# Nothing heavy is imported at module level: the app imports this module on
+# the UI thread, and only the start-up worker should pay for SQLAlchemy.
+# Before the first interactive frame the worker loads SQLAlchemy Core and the
+# search engine, never Alembic (unless the schema is old) nor the ORM
+# (``warm_imports`` loads that afterwards).
 
 log = logging.getLogger(__name__)
 
@@ -180,8 +182,11 @@ def warm_imports() -> None:
 def prepare_catalog_in_background(config: Config, *, demo: bool = False) -> Future[StartupResult]:
     """Start ``prepare_catalog`` on its own thread at once and return its future.
 
-    ``main.py`` calls this before it even imports Kivy, so opening the
-    database and warming search overlap with creating the window.
+    For ``KioskApp(catalog_future=...)``: the work then overlaps Kivy's own
+    start-up. ``main.py`` does not use it: sharing the GIL with Kivy's
+    start-up delays the attract frame, and on a quiet machine the
+    interactive one too (docs/benchmarks-ui.md); with the CPU oversubscribed
+    the early start reached the interactive frame sooner.
     """
     future: Future[StartupResult] = Future()
 
