@@ -75,3 +75,37 @@ async def test_catalog_image_shows_a_placeholder_then_the_picture(kiosk_app: Any
     assert missing.texture is None and not missing.loaded
     remote = CatalogImage(ref="https://cdn.example/not-downloaded.jpg")
     await wait_for(lambda: remote.missing, what="the not-yet-cached image")
+
+
+async def test_product_pictures_are_drawn_upright(kiosk_app: Any, tmp_path: Any) -> None:
+    """A picture red on top and blue below shows red on top, in a result tile and elsewhere."""
+    from kivy.core.window import Window
+    from PIL import Image as PILImage
+
+    from kiosk.image_cache import ImageCache
+    from screens.widgets.async_image import CatalogImage, TileImage, clear_cache
+
+    app = kiosk_app
+    url = "https://cdn.example/upright-check.png"
+    picture = PILImage.new("RGB", (120, 120), (220, 0, 0))
+    picture.paste((0, 0, 220), (0, 60, 120, 120))
+    picture.save(ImageCache(app.config_obj.image_cache_dir, scan=False).path_for(url), format="PNG")
+    clear_cache()
+    shown = [cls(ref=url, size_hint=(None, None), size=(200, 200), pos=(100 + 300 * i, 300))
+             for i, cls in enumerate((TileImage, CatalogImage))]
+    for widget in shown:
+        Window.add_widget(widget)
+    try:
+        await wait_for(lambda: all(w.loaded for w in shown), what="both pictures")
+        await wait_frames(3)
+        shot = PILImage.open(Window.screenshot(name=str(tmp_path / "upright.png"))).convert("RGB")
+        for widget in shown:
+            # Screenshot rows run top-down; window y runs bottom-up.
+            x = int(widget.center_x)
+            top = shot.getpixel((x, int(Window.height - (widget.y + widget.height * 0.8))))
+            bottom = shot.getpixel((x, int(Window.height - (widget.y + widget.height * 0.2))))
+            assert top[0] > 150 and top[2] < 80, f"{type(widget).__name__}: top is {top}, not red"
+            assert bottom[2] > 150 and bottom[0] < 80, f"{type(widget).__name__}: bottom is {bottom}, not blue"
+    finally:
+        for widget in shown:
+            Window.remove_widget(widget)
