@@ -62,6 +62,16 @@ def configure_kivy(display: object, *, screenshots: bool = False) -> None:
     KivyConfig.set("graphics", "width", str(w))
     KivyConfig.set("graphics", "height", str(h))
     KivyConfig.set("graphics", "show_cursor", "1" if d.show_cursor else "0")  # type: ignore[attr-defined]
+    from kiosk.graphics import GPU_MULTISAMPLES, choose_multisamples, has_gpu
+
+    configured: int = d.multisamples  # type: ignore[attr-defined]
+    # Pictures for people to look at get smooth edges whatever renders them;
+    # a customer's screen gets what its hardware draws fast.
+    if screenshots:
+        samples = max(GPU_MULTISAMPLES, configured)
+    else:
+        samples = choose_multisamples(configured, gpu=has_gpu())
+    KivyConfig.set("graphics", "multisamples", str(samples))
 
 
 def main(argv: list[str] | None = None) -> int:

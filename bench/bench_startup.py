@@ -41,6 +41,7 @@ os.environ["KIVY_NO_ARGS"] = "1"
 from kivy.config import Config
 Config.set("graphics", "width", "1920"); Config.set("graphics", "height", "1080")
 Config.set("graphics", "borderless", "1")
+Config.set("graphics", "multisamples", "@SAMPLES@")  # what the kiosk picks on this machine
 from kivy.app import App
 from kivy.uix.label import Label
 from kivy.core.window import Window
@@ -107,7 +108,10 @@ def main() -> int:
         py = sys.executable
         kiosk = [py, "main.py", "--db", str(db), "--demo", "--fullscreen", "--bench-startup"]
         hello_py = tmp / "hello.py"
-        hello_py.write_text(HELLO)
+        from kiosk.graphics import AUTO, choose_multisamples, has_gpu
+
+        samples = choose_multisamples(AUTO, gpu=has_gpu())
+        hello_py.write_text(HELLO.replace("@SAMPLES@", str(samples)))
         hello = [py, str(hello_py)]
         # First start: creates the database and loads the demo catalog (reported, not in the table).
         first = _timed(kiosk, env, ("KIOSK_ATTRACT_DRAWN", "KIOSK_INTERACTIVE"))

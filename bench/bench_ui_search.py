@@ -23,8 +23,9 @@ Xvfb here: Mesa's software OpenGL) on the 200,000-variant catalog built by
    keystroke ends with at least one frame.
 
 The window is 1920x1080 at density 1 (a 1920x1080 kiosk at ~96 dpi) with
-Kivy's default multisampling (2), which is what ``main.py`` runs with;
-``--multisamples 0`` shows what anti-aliasing costs on this GL.
+the multisampling ``main.py`` picks on this machine (``[display]
+multisamples = auto``: 2 with a GPU, 0 with software OpenGL); ``--multisamples
+2`` shows what anti-aliasing costs on this GL.
 
 Usage::
 
@@ -98,8 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--names", type=int, default=25, help="product names to type (default 25)")
     parser.add_argument("--scroll-frames", type=int, default=600, help="frames for one top-to-bottom scroll")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--multisamples", type=int, default=2,
-                        help="MSAA samples (default 2: Kivy's default, what the kiosk runs with)")
+    parser.add_argument("--multisamples", type=int, default=None,
+                        help="MSAA samples (default: what the kiosk picks here, [display] multisamples = auto: "
+                             "2 with a GPU, 0 with software OpenGL)")
     args = parser.parse_args(argv)
     variants = 20_000 if args.quick else 200_000
 
@@ -111,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     KivyConfig.set("graphics", "width", str(WINDOW[0]))
     KivyConfig.set("graphics", "height", str(WINDOW[1]))
     KivyConfig.set("graphics", "maxfps", "0")
+    if args.multisamples is None:
+        from kiosk.graphics import AUTO, choose_multisamples, has_gpu
+
+        args.multisamples = choose_multisamples(AUTO, gpu=has_gpu())
     KivyConfig.set("graphics", "multisamples", str(args.multisamples))
     load_before = os.getloadavg()
 

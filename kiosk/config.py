@@ -62,6 +62,9 @@ class DisplayConfig:
     mount_bottom_mm: float = 900.0
     screen_height_mm: float = 0.0  # 0: derived from height / dpi
     min_target_mm: float = 15.0
+    # Anti-aliasing samples: -1 = auto (2 with a GPU, 0 with software OpenGL,
+    # where multisampling makes every frame several times dearer).
+    multisamples: int = -1
 
 
 @dataclass
@@ -209,6 +212,8 @@ def load_config(path: Path | str | None = None, *, db: Path | str | None = None)
     # manager): it wins over the file, as $KIOSK_DB does for the database.
     if os.environ.get("KIOSK_SYNC_TOKEN"):
         cfg.sync.token = os.environ["KIOSK_SYNC_TOKEN"]
+    if cfg.display.multisamples not in (-1, 0, 2, 4, 8):
+        raise ConfigError("[display] multisamples must be -1 (auto), 0, 2, 4 or 8")
     if cfg.display.orientation not in ("landscape", "portrait"):
         raise ConfigError("[display] orientation must be 'landscape' or 'portrait'")
     if cfg.handoff.target not in ("shopify", "woocommerce", "template", "central"):
