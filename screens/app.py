@@ -111,16 +111,6 @@ class KioskRoot(FloatLayout):
     """The layer holding the screens and the overlays."""
 
 
-class KioskScreenManager(ScreenManager):
-    """The screens, clipped to the frame with a scissor instead of Kivy's stencil.
-
-    Kivy's ScreenManager rule clips with a stencil: two full-screen fills
-    into the stencil buffer and a stencil test on every pixel of every
-    frame. With software OpenGL that is a fifth of a frame's cost; a
-    scissor clips the same rectangle for free (see app.kv).
-    """
-
-
 class _CalmExceptionHandler(ExceptionHandler):
     """Logs any exception from the event loop and sends the customer somewhere safe."""
 
@@ -263,10 +253,6 @@ class KioskApp(App):
             Builder.load_file(kv)
         root = KioskRoot()
         self.root = root  # navigation below needs it; App.run sets it again
-        # The window's clear colour is the page background: no full-screen
-        # rectangle drawn under the screens on every frame.
-        Window.clearcolor = self.theme.bg
-        self.theme.bind(bg=lambda _theme, bg: setattr(Window, "clearcolor", bg))
         sm: ScreenManager = root.sm
         sm.transition = FadeTransition(duration=0.15) if self._animate else NoTransition()
         self._ensure_screen("attract")
