@@ -59,5 +59,15 @@ async def test_landscape_panel_on_a_stand(kiosk_app: Any) -> None:
 
 @pytest.mark.kiosk(**{"display.mount_bottom_mm": 400.0, "display.screen_height_mm": 1210.0, "display.dpi": 40.0,
                       "display.orientation": "portrait"})
-async def test_portrait_totem(kiosk_app: Any) -> None:
+async def test_portrait_totem(kiosk_app: Any, tmp_path: Any) -> None:
     assert await out_of_reach_on_every_screen(kiosk_app, PORTRAIT) == []
+    # Above the band the customer sees the high-contrast page and its note, nothing else.
+    from kivy.core.window import Window
+    from PIL import Image as PILImage
+
+    app = kiosk_app
+    shot = PILImage.open(Window.screenshot(name=str(tmp_path / "totem.png"))).convert("RGB")
+    above = Window.height - app.reach_top  # screenshot rows run top-down
+    expected = tuple(round(c * 255) for c in app.theme.bg[:3])
+    for x, y in ((5, 5), (shot.width - 5, 5), (5, int(above) - 5), (shot.width // 2, int(above * 0.1))):
+        assert all(abs(a - b) <= 8 for a, b in zip(shot.getpixel((x, y)), expected)), (x, y, shot.getpixel((x, y)))
