@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -447,9 +448,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
             if not chain_exists(conn, chain):
                 raise ApiError(404, "not_found", f"no chain {chain!r}")
             rows = unmet_demand(conn, chain, store_id=store, since=since, limit=limit)
-        return DemandReport(chain=chain, store=store, since=since,
-                            terms=[DemandTerm(term=r.term, searches=r.searches, scans=r.scans, stores=r.stores,
-                                              last_seen=r.last_seen) for r in rows])
+        return DemandReport(chain=chain, store=store, since=since, terms=[DemandTerm(**asdict(r)) for r in rows])
 
     @app.post("/v1/chains/{chain}/catalog", tags=["admin"], response_model=PublishResult, responses=ERRORS,
               summary="Publish a catalog (admin): only changes are appended to the feed")

@@ -159,6 +159,7 @@ def _set_price(args: argparse.Namespace) -> int:
 
 def _demand(args: argparse.Namespace) -> int:
     import json
+    from dataclasses import asdict
     from datetime import timedelta
 
     from sqlalchemy import select
@@ -189,9 +190,8 @@ def _demand(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if args.json:
-        print(json.dumps({"chain": chain, "store": args.store, "since": since.isoformat(),
-                          "terms": [{"term": r.term, "searches": r.searches, "scans": r.scans, "stores": r.stores,
-                                     "last_seen": r.last_seen.isoformat()} for r in rows]},
+        terms = [{**asdict(r), "last_seen": r.last_seen.isoformat()} for r in rows]
+        print(json.dumps({"chain": chain, "store": args.store, "since": since.isoformat(), "terms": terms},
                          ensure_ascii=False, indent=2))
         return 0
     scope = f"store {args.store}" if args.store else f"chain {chain}"

@@ -38,16 +38,6 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     s.set_defaults(func=cmd_sync_status)
 
 
-def _fmt_age(hours: float | None) -> str:
-    if hours is None:
-        return "never"
-    if hours < 1:
-        return f"{hours * 60:.0f} min ago"
-    if hours < 48:
-        return f"{hours:.1f} h ago"
-    return f"{hours / 24:.1f} days ago"
-
-
 def cmd_sync(args: argparse.Namespace) -> int:
     """Run one sync with a progress bar."""
     import os
@@ -168,7 +158,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_sync_status(args: argparse.Namespace) -> int:
     """Print the stored sync status."""
     from kiosk.db import open_db
-    from kiosk.sync.status import health, list_rejects, read_status
+    from kiosk.sync.status import format_age, health, list_rejects, read_status
 
     cfg = config_from(args)
     store = args.store or cfg.store.store_id
@@ -196,8 +186,9 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
     central = cfg.sync.url or ("(not in the config; synced with kiosk sync --url)" if st.configured
                                else "(not configured: standalone)")
     print(f"central:       {central}")
-    print(f"last success:  {st.last_success_at.isoformat() if st.last_success_at else 'never'} "
-          f"({_fmt_age(st.staleness_hours)})")
+    hours = st.staleness_hours
+    age = "never" if hours is None else f"{format_age(hours)} ago"
+    print(f"last success:  {st.last_success_at.isoformat() if st.last_success_at else 'never'} ({age})")
     if st.stale:
         print(f"STALE:         prices may be out of date (older than {st.stale_after_hours:g} h)")
     print(f"cursor:        {st.cursor or '(none)'}")

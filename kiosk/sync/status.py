@@ -78,7 +78,8 @@ HEALTH_OK, HEALTH_WARNING, HEALTH_CRITICAL = 0, 1, 2
 _HEALTH_NAMES = {HEALTH_OK: "OK", HEALTH_WARNING: "WARNING", HEALTH_CRITICAL: "CRITICAL"}
 
 
-def _age(hours: float) -> str:
+def format_age(hours: float) -> str:
+    """A duration in hours as staff read it: ``12 min``, ``3.5 h``, ``2.1 days``."""
     if hours < 1:
         return f"{hours * 60:.0f} min"
     if hours < 48:
@@ -110,17 +111,17 @@ def health(st: SyncStatus) -> tuple[int, str]:
         if st.last_error:
             why += f"; last attempt failed: {st.last_error}"
     elif st.stale:
-        code, why = HEALTH_CRITICAL, (f"catalog {_age(hours)} old, over the {st.stale_after_hours:g} h limit: "
+        code, why = HEALTH_CRITICAL, (f"catalog {format_age(hours)} old, over the {st.stale_after_hours:g} h limit: "
                                       "prices may be out of date")
         if st.last_error:
             why += f"; last attempt failed: {st.last_error}"
     elif st.last_error:
-        code, why = HEALTH_WARNING, f"last attempt failed: {st.last_error} (catalog {_age(hours)} old)"
+        code, why = HEALTH_WARNING, f"last attempt failed: {st.last_error} (catalog {format_age(hours)} old)"
     elif st.rejected_total:
         code, why = HEALTH_WARNING, (f"{st.rejected_total} product(s) refused by the kiosk "
-                                     f"(kiosk sync-status --rejects); catalog {_age(hours)} old")
+                                     f"(kiosk sync-status --rejects); catalog {format_age(hours)} old")
     else:
-        code, why = HEALTH_OK, f"catalog synced {_age(hours)} ago"
+        code, why = HEALTH_OK, f"catalog synced {format_age(hours)} ago"
     return code, f"SYNC {_HEALTH_NAMES[code]} - {why}"
 
 
