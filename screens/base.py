@@ -37,6 +37,19 @@ load_theme_kv()
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 
+def show_instead(holder: Any, show: Any, hide: Any) -> None:
+    """Put ``show`` in ``holder`` in place of ``hide`` (each is added or removed only if needed).
+
+    For a screen's alternative states (the cart's empty message, search's
+    "nothing found" panel): the hidden widget is out of the tree, so it
+    costs neither layout nor drawing.
+    """
+    if hide.parent is not None:
+        holder.remove_widget(hide)
+    if show.parent is None:
+        holder.add_widget(show)
+
+
 class TopBar(BoxLayout):
     """The bar on top of every customer screen."""
 

@@ -21,7 +21,7 @@ import screens.widgets.async_image  # noqa: F401  (CatalogImage)
 import screens.widgets.stepper  # noqa: F401
 from kiosk.cart import MAX_QTY
 from kiosk.money import format_price
-from screens.base import KioskScreen
+from screens.base import KioskScreen, show_instead
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
@@ -107,12 +107,8 @@ class CartScreen(KioskScreen):
 
     def on_empty(self, _inst: Any, value: bool) -> None:
         """Show the empty-cart message instead of the lines (or back)."""
-        holder, body, empty = self.ids.holder, self.ids.body, self.ids.empty_state
-        show, hide = (empty, body) if value else (body, empty)
-        if hide.parent is not None:
-            holder.remove_widget(hide)
-        if show.parent is None:
-            holder.add_widget(show)
+        body, empty = self.ids.body, self.ids.empty_state
+        show_instead(self.ids.holder, *((empty, body) if value else (body, empty)))
 
     def _update_portrait(self, *_args: Any) -> None:
         self.portrait = self.height > self.width

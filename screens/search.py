@@ -34,7 +34,7 @@ import screens.widgets.product_card  # noqa: F401
 import screens.widgets.tile_grid  # noqa: F401  (TileGridLayout, the ResultsGrid layout)
 from kiosk import analytics
 from kiosk.money import exponent, format_price
-from screens.base import KioskScreen
+from screens.base import KioskScreen, show_instead
 from screens.widgets.chips import Chip, TapChip
 from screens.widgets.product_card import ProductCard, card_data
 from screens.workers import LatestWins, run_in_background
@@ -272,12 +272,8 @@ class SearchScreen(KioskScreen):
 
     def on_nothing_found(self, _inst: Any, value: bool) -> None:
         """Show the friendly panel instead of the grid (or back)."""
-        area, grid, panel = self.ids.results_area, self.ids.grid, self.ids.nothing
-        show, hide = (panel, grid) if value else (grid, panel)
-        if hide.parent is not None:
-            area.remove_widget(hide)
-        if show.parent is None:
-            area.add_widget(show)
+        grid, panel = self.ids.grid, self.ids.nothing
+        show_instead(self.ids.results_area, *((panel, grid) if value else (grid, panel)))
 
     def _update_portrait(self, *_args: Any) -> None:
         portrait = self.height > self.width
