@@ -111,16 +111,35 @@ async def wait_frames(n: int = 2) -> None:
         await asyncio.sleep(0.005)
 
 
-async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
-    """Poll ``predicate`` every frame until it is truthy; fail after ``timeout`` seconds."""
+async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "",
+                   explain: Callable[[], str] | None = None) -> Any:
+    """Poll ``predicate`` every frame until it is truthy; fail after ``timeout`` seconds.
+
+    ``explain`` is called on a timeout and its text added to the failure, so a
+    rare failure on CI says what the app was showing instead.
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
+            detail = f" ({explain()})" if explain else ""
+            raise AssertionError(f"timed out waiting for {what or predicate}{detail}")
         await wait_frames(1)
+
+
+async def scroll_into_view(scroll: Any, widget: Any) -> None:
+    """Scroll ``scroll`` (a ScrollView) until ``widget`` is wholly inside it, as a customer would."""
+    def inside() -> bool:
+        wx, wy = widget.to_window(widget.x, widget.y)
+        sx, sy = scroll.to_window(scroll.x, scroll.y)
+        return (sx - 1 <= wx and wx + widget.width <= sx + scroll.width + 1
+                and sy - 1 <= wy and wy + widget.height <= sy + scroll.height + 1)
+
+    scroll.scroll_to(widget, padding=0, animate=False)
+    await wait_for(inside, what="the widget scrolled into view")
+    await wait_frames(2)
 
 
 async def settle(app: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from screens.widgets.variant_choice import VariantChooser
-from tests.ui.conftest import tap, wait_for, wait_frames
+from tests.ui.conftest import scroll_into_view, tap, wait_for, wait_frames
 from tests.ui.shopping import demo_template, start_session
 
 pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
@@ -27,6 +27,7 @@ async def open_product(app: Any, product_id: str) -> Any:
     screen = app.root.sm.get_screen("product")
     await wait_for(lambda: app.current_screen == "product" and screen.loaded and screen.product_id == product_id,
                    what=f"product {product_id}")
+    await wait_frames(3)  # let the layout settle before touching
     return screen
 
 
@@ -59,11 +60,13 @@ async def test_variant_picker_sale_price_and_complete_the_look(kiosk_app: Any) -
     looks = list(reversed(product.ids.looks.children))
     assert looks and all(card.note for card in looks)
     target = looks[0].product_id
-    product.ids.scroll.scroll_y = 0  # the customer scrolls down to the row
-    await wait_frames(3)
+    await scroll_into_view(product.ids.scroll, looks[0])  # the customer scrolls down to the row
+    assert looks[0] in product.ids.looks.children, "the row was not rebuilt under the finger"
     await tap(looks[0])
-    await wait_for(lambda: product.product_id == target and product.loaded, what="the recommended product")
-    await wait_frames(3)  # let the layout settle before touching
+    await wait_for(lambda: product.product_id == target and product.loaded, what="the recommended product",
+                   explain=lambda: f"screen {app.current_screen!r}, product {product.product_id!r}, "
+                                   f"loaded {product.loaded}, overlays {[o.name for o in app._overlays]}")
+    await wait_frames(3)
     assert app.current_screen == "product"
 
 
