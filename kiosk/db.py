@@ -8,8 +8,11 @@ Start-up fast path: on every start but the first after an upgrade the
 schema is already at the newest migration. ``open_db`` reads
 ``alembic_version`` with plain ``sqlite3`` and compares it with the head
 revision read from the migration files, and only imports and runs Alembic
-(about a second of CPU on the kiosk) when they differ. This module imports
-SQLAlchemy Core only; the ORM loads when a session is first made.
+(about a second of CPU on the kiosk) when they differ. Importing this module
+loads no SQLAlchemy at all: Core loads when an engine is first made (about
+0.3 s of CPU), the ORM when a session is. ``DeferredEngine`` lets the kiosk
+reach its first interactive frame on plain ``sqlite3`` and make the engine
+afterwards, off the critical path.
 """
 
 from __future__ import annotations
@@ -21,9 +24,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
-
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,8 @@ def make_engine(path: Path | str, *, echo: bool = False) -> Engine:
         An engine whose connections have WAL, synchronous=NORMAL,
         busy_timeout and foreign_keys set.
     """
+    from sqlalchemy import create_engine, event
+
     p = Path(path).expanduser()
     p.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite:///{p}", echo=echo)
@@ -113,6 +117,8 @@ def run_migrations_env(target_metadata: Any) -> None:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
+
+    from sqlalchemy import create_engine
 
     connection = context.config.attributes.get("connection")
     if connection is not None:
@@ -209,3 +215,70 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     from sqlalchemy.orm import sessionmaker
 
     return sessionmaker(engine, expire_on_commit=False)
+
+
+class DeferredEngine:
+    """The kiosk database's SQLAlchemy ``Engine``, made on first use.
+
+    The kiosk's first interactive frame needs only plain ``sqlite3`` (the
+    search index, the attract slides, the top categories); importing
+    SQLAlchemy for the engine would put ~0.3 s of CPU in front of it. Code
+    written for an ``Engine`` works with this object unchanged: any
+    attribute it does not define itself (``connect``, ``begin``,
+    ``raw_connection``, ``dialect``...) opens the engine once, under a lock,
+    on whichever thread asks first, and is read from it. The app opens it on
+    a worker right after the interactive frame, so a customer's first
+    product or cart action finds it open, or waits on that worker, never on
+    the UI thread.
+
+    Only for a database whose schema is already current: an old or new file
+    must be migrated before anything reads it, so ``open_db`` is used then.
+
+    Args:
+        path: The database file.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path).expanduser()
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+
+    @property
+    def opened(self) -> bool:
+        """Whether the engine has been made yet."""
+        return self._engine is not None
+
+    def get(self) -> Engine:
+        """The engine, made now if it was not yet (thread-safe, once)."""
+        engine = self._engine
+        if engine is None:
+            with self._lock:
+                engine = self._engine
+                if engine is None:
+                    engine = self._engine = open_db(self.path)
+        return engine
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for attributes this class lacks: everything an Engine has.
+        if name.startswith("__") or name in ("path", "_lock", "_engine"):
+            raise AttributeError(name)
+        return getattr(self.get(), name)
+
+    def __repr__(self) -> str:
+        return f"DeferredEngine({str(self.path)!r}, opened={self.opened})"
+
+
+def database_path(engine: Any) -> str | None:
+    """The database file of ``engine`` (an ``Engine`` or a ``DeferredEngine``), None if in memory.
+
+    Reading it from a ``DeferredEngine`` does not make the engine.
+    """
+    if isinstance(engine, DeferredEngine):
+        return str(engine.path)
+    database = engine.url.database
+    return database if database and database != ":memory:" else None
+
+
+def resolve_engine(engine: Any) -> Engine:
+    """The real ``Engine`` behind ``engine`` (made now if it is a ``DeferredEngine``)."""
+    return engine.get() if isinstance(engine, DeferredEngine) else engine

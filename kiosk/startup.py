@@ -1,11 +1,12 @@
 """What the kiosk does before its first interactive frame, without Kivy.
 
 The app runs ``prepare_catalog`` on a worker thread once the attract
-screen's first frame is drawn: open the database (migrating only an old
-schema), load the demo catalog into an empty standalone kiosk, warm the
-search engine so the first keystroke is as fast as the hundredth, and read
-the attract slides and top categories with plain SQL. After the first
-interactive frame ``warm_imports`` loads the ORM-based modules.
+screen's first frame is drawn: check the schema (migrating only an old one),
+load the demo catalog into an empty standalone kiosk, warm the search engine
+so the first keystroke is as fast as the hundredth, and read the attract
+slides and top categories, all with plain ``sqlite3`` when the schema is
+current. After the first interactive frame ``open_engine`` makes the
+SQLAlchemy engine and ``warm_imports`` loads the ORM-based modules.
 """
 
 from __future__ import annotations
@@ -23,15 +24,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.config import Config
+from kiosk.db import resolve_engine
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 # Nothing heavy is imported at module level: the app imports this module on
-# the UI thread, and only the start-up worker should pay for SQLAlchemy.
-# Before the first interactive frame the worker loads SQLAlchemy Core and the
-# search engine, never Alembic (unless the schema is old) nor the ORM
-# (``warm_imports`` loads that afterwards).
+# the UI thread. Before the first interactive frame the worker loads the
+# search engine and plain sqlite3 only; SQLAlchemy (``open_engine``) and the
+# ORM-based modules (``warm_imports``) load after it, unless the schema is
+# old or the database new (then Alembic and Core run first).
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +140,7 @@ def read_top_categories(conn: sqlite3.Connection, limit: int = 8) -> list[TopCat
 def count_products(engine: Engine) -> int:
     """How many products the cache holds."""
     with _dbapi(engine) as conn:
-        return int(conn.execute("SELECT count(*) FROM products").fetchone()[0])
+        return _count_products(conn)
 
 
 @contextmanager
@@ -205,6 +207,15 @@ def prepare_catalog_in_background(config: Config, *, demo: bool = False) -> Futu
 def prepare_catalog(config: Config, *, demo: bool = False, engine: Engine | None = None) -> StartupResult:
     """Open the catalog and get it ready to serve customers.
 
+    On every start but the first (and the first after an upgrade) the schema
+    is already current: then nothing here imports SQLAlchemy. The search
+    index, the product count, the slides and the categories are read with
+    plain ``sqlite3``, and the result's engine is a
+    :class:`kiosk.db.DeferredEngine` that ``open_engine`` makes right after
+    the first interactive frame. A new or old database is opened (and
+    migrated) with ``kiosk.db.open_db`` first, and the demo catalog loaded
+    into an empty one, as before.
+
     Args:
         config: The kiosk configuration (database path, store, sync).
         demo: Load the bundled demo catalog when the database is empty and no
@@ -223,21 +234,26 @@ def prepare_catalog(config: Config, *, demo: bool = False, engine: Engine | None
         timings[name] = (now - t) * 1000
         t = now
 
-    if engine is None:
-        engine = open_catalog_db(config.db)
+    db: Any = engine
+    if db is None:
+        from kiosk.db import DeferredEngine, schema_is_current
+
+        db = DeferredEngine(config.db) if schema_is_current(config.db) else open_catalog_db(config.db)
     lap("open_db")
-    products = count_products(engine)
+    with _reader(db) as conn:
+        products = _count_products(conn)
     demo_loaded = False
     if demo and products == 0 and not config.sync.url:
         from kiosk.demo import load_demo
 
-        load_demo(engine)
+        load_demo(resolve_engine(db))
         demo_loaded = True
-        products = count_products(engine)
+        with _reader(db) as conn:
+            products = _count_products(conn)
     lap("demo")
     from kiosk.search import SearchEngine
 
-    search = SearchEngine(engine)
+    search = SearchEngine(db)
     try:
         search.search("", limit=12)
     except NotImplementedError:
@@ -245,11 +261,12 @@ def prepare_catalog(config: Config, *, demo: bool = False, engine: Engine | None
     except Exception:  # noqa: BLE001 - a cold index must not stop the kiosk
         log.exception("search warm-up failed")
     lap("search_warmup")
-    slides = load_slides(engine, config.store.store_id)
-    categories = load_top_categories(engine)
+    with _reader(db) as conn:
+        slides = read_slides(conn, config.store.store_id)
+        categories = read_top_categories(conn)
     lap("scenes_categories")
     return StartupResult(
-        engine=engine,
+        engine=db,
         search_engine=search,
         slides=slides,
         categories=categories,
@@ -257,3 +274,39 @@ def prepare_catalog(config: Config, *, demo: bool = False, engine: Engine | None
         demo_loaded=demo_loaded,
         timings_ms=timings,
     )
+
+
+def open_engine(engine: Any) -> None:
+    """Make the engine behind a ``DeferredEngine`` now (a worker runs this after the interactive frame)."""
+    started = time.perf_counter()
+    from kiosk.db import DeferredEngine
+
+    if isinstance(engine, DeferredEngine) and not engine.opened:
+        engine.get()
+        log.info("catalog engine opened in %.0f ms", (time.perf_counter() - started) * 1000)
+
+
+@contextmanager
+def _reader(db: Any) -> Iterator[sqlite3.Connection]:
+    """A plain ``sqlite3`` connection to read ``db`` with, SQLAlchemy left unloaded when it is not yet.
+
+    A ``DeferredEngine`` not yet opened gets a short-lived connection of its
+    own (read-only: the writers' pragmas do not matter); an open engine lends
+    one of its pooled connections.
+    """
+    from kiosk.db import DeferredEngine
+
+    if isinstance(db, DeferredEngine) and not db.opened:
+        conn = sqlite3.connect(db.path, timeout=5.0, isolation_level=None)
+        try:
+            conn.execute("PRAGMA query_only=ON")
+            yield conn
+        finally:
+            conn.close()
+        return
+    with _dbapi(db) as conn:
+        yield conn
+
+
+def _count_products(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM products").fetchone()[0])

@@ -22,9 +22,9 @@ import threading
 import time
 from bisect import bisect_left
 from collections import Counter, OrderedDict
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-
+from kiosk.db import database_path
 from kiosk.search.index import FULL_REBUILD_IDS
 from kiosk.search.inverted import (
     CODE_SHIFT,
@@ -38,6 +38,9 @@ from kiosk.search.inverted import (
 from kiosk.search.loader import find_sku, load_categories, load_products
 from kiosk.search.normalize import MAX_QUERY_CHARS, Term, query_terms
 from kiosk.search.results import SearchHit, SearchResult
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +61,14 @@ class SearchEngine:
     CPU-bound Python, so the GIL would serialise them anyway).
 
     Args:
-        engine: The kiosk database (a file; see :func:`kiosk.db.open_db`).
+        engine: The kiosk database (a file; see :func:`kiosk.db.open_db`), or
+            a :class:`kiosk.db.DeferredEngine`: a file is read with plain
+            ``sqlite3``, so the search engine never makes the engine itself.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine | Any) -> None:
         self._engine = engine
-        database = engine.url.database
-        self._path = database if database and database != ":memory:" else None
+        self._path = database_path(engine)
         self._local = threading.local()
         self._lock = threading.RLock()
         self._index: InvertedIndex | None = None
