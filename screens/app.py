@@ -7,7 +7,9 @@ needs is on the running app (``App.get_running_app()`` inside methods, or
 Data (read on the main thread; query them only from background work):
 
 * ``app.db``: the SQLAlchemy ``Engine`` of the local catalog cache (None
-  until ``app.ready``).
+  until ``app.ready``); usually a ``kiosk.db.DeferredEngine``, made on a
+  worker right after the first interactive frame. Only hand it to background
+  work: the first attribute read on it may import SQLAlchemy.
 * ``app.search_engine``: ``kiosk.search.SearchEngine`` (None until ready).
 * ``app.config_obj``: the ``kiosk.config.Config`` (``app.config`` is Kivy's own).
 * ``app.cart``: the customer's ``kiosk.cart.Cart``. Change it only through
@@ -217,6 +219,7 @@ class KioskApp(App):
         self.search_engine: Any = None
         self.startup: Any = None
         self.sync_worker: Any = None
+        self._stopping = False
         self.errors_handled = 0
         self._demo = demo
         self._engine_given = engine
@@ -281,6 +284,7 @@ class KioskApp(App):
         self._open_catalog()
 
     def on_stop(self) -> None:
+        self._stopping = True  # a sync worker made after this is never started
         Window.unbind(on_touch_down=self._on_window_touch, on_key_down=self._on_key_down, on_flip=self._first_frame)
         if self._exception_handler is not None and self._exception_handler in ExceptionManager.handlers:
             ExceptionManager.remove_handler(self._exception_handler)
@@ -322,17 +326,33 @@ class KioskApp(App):
         log.info("catalog ready: %d products, %d scenes (%s)", result.product_count, len(result.slides),
                  ", ".join(f"{k} {v:.0f} ms" for k, v in result.timings_ms.items()))
         self.ready = True
-        self._start_sync()
-        # After the first interactive frame (a 0 timeout runs next frame), load
-        # the modules the other screens' background work uses, then build the
-        # home screen, so the first customer waits for neither.
+        # After the first interactive frame (a 0 timeout runs next frame), make
+        # the database engine (SQLAlchemy was left unloaded to get here sooner),
+        # load the modules the other screens' background work uses, start the
+        # sync worker and build the home screen, so the first customer waits for
+        # none of them.
         Clock.schedule_once(self._warm_up, 0)
 
     def _warm_up(self, _dt: float = 0) -> None:
-        from kiosk.startup import warm_imports
+        from kiosk.startup import open_engine, warm_imports
 
-        run_in_background(warm_imports, on_result=lambda _none: self._prebuild_home(),
-                          on_error=lambda exc: log.warning("warm-up imports failed: %s", exc))
+        db = self.db
+
+        def warm() -> Any:
+            open_engine(db)
+            warm_imports()
+            return self._make_sync_worker(db)
+
+        def failed(exc: BaseException) -> None:
+            # Nothing lost: each screen's work opens the engine and imports what it needs itself.
+            log.warning("warm-up failed: %s", exc)
+            self._prebuild_home()
+
+        run_in_background(warm, on_result=self._warmed_up, on_error=failed)
+
+    def _warmed_up(self, sync_worker: Any) -> None:
+        self._start_sync(sync_worker)
+        self._prebuild_home()
 
     def _prebuild_home(self) -> None:
         """Build the home screen while attract idles: the first touch then shows it at once."""
@@ -343,18 +363,32 @@ class KioskApp(App):
         except Exception:  # noqa: BLE001 - built on first use instead
             log.warning("home screen could not be built ahead", exc_info=True)
 
-    def _start_sync(self) -> None:
-        """Run the sync worker when a central service is configured (never blocks the UI)."""
+    def _make_sync_worker(self, db: Any) -> Any:
+        """The sync worker, not started, when a central service is configured (runs on a worker thread).
+
+        Made off the UI thread: importing the sync client (requests, the
+        ORM) takes a noticeable fraction of a second.
+        """
         cfg = self.config_obj
-        if not cfg.sync.url or self.sync_worker is not None:
-            return
+        if not cfg.sync.url:
+            return None
         try:
             from kiosk.sync.worker import SyncWorker
 
-            self.sync_worker = SyncWorker(self.db, cfg.store.store_id, cfg.sync, cfg.image_cache_dir)
+            return SyncWorker(db, cfg.store.store_id, cfg.sync, cfg.image_cache_dir)
+        except Exception:  # noqa: BLE001 - the kiosk serves from its cache without sync
+            log.exception("sync worker could not be made; serving from the local cache")
+            return None
+
+    def _start_sync(self, worker: Any) -> None:
+        """Start the sync worker made by ``_make_sync_worker`` (never blocks the UI)."""
+        if worker is None or self.sync_worker is not None or self._stopping:
+            return
+        try:
+            self.sync_worker = worker
             # Listeners run on the sync thread; catalog_changed only pulls a Clock trigger.
-            self.sync_worker.add_listener(self.catalog_changed)
-            self.sync_worker.start()
+            worker.add_listener(self.catalog_changed)
+            worker.start()
         except Exception:  # noqa: BLE001 - the kiosk serves from its cache without sync
             log.exception("sync worker could not start; serving from the local cache")
             self.sync_worker = None
