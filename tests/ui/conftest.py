@@ -218,6 +218,11 @@ async def kiosk_app(request: pytest.FixtureRequest, tmp_path: Path, catalog_db: 
 
     marker = request.node.get_closest_marker("kiosk")
     overrides: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    try:
+        # Settings only known at run time (a server's port): a module's own fixture.
+        overrides.update(request.getfixturevalue("kiosk_overrides"))
+    except pytest.FixtureLookupError:
+        pass
     min_warning_s = overrides.pop("min_warning_s", 20.0)
 
     from kivy.config import Config as KivyConfig
