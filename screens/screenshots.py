@@ -2,9 +2,11 @@
 
 Runs the real app on a fresh temporary database with the demo catalog,
 drives it through its navigation API (the same calls the screens make when
-touched) and saves ``root.export_to_png`` of each state once background
-work has settled and the screen says it is ready. Nothing touches the
-user's database or the network.
+touched) and saves a picture of the root in each state once background
+work has settled and the screen says it is ready. The pictures are drawn
+the way the window draws a frame (``screens.frame.export_png``: upright,
+on the window's clear colour, which is the page background). Nothing
+touches the user's database or the network.
 
 Files: ``DIR/<orientation>-<nn>-<state>.png``, e.g.
 ``landscape-03-search.png``.
@@ -75,6 +77,8 @@ def _demo_picks(engine: Any, search_engine: Any) -> tuple[str | None, list[str]]
 async def _drive(app: Any, out: Path) -> list[Path]:
     from kivy.core.window import Window
 
+    from screens.frame import export_png
+
     written: list[Path] = []
     while not (app.root is not None and app.ready):
         if app.startup_error:
@@ -95,7 +99,10 @@ async def _drive(app: Any, out: Path) -> list[Path]:
                 log.warning("%s %s: the app recovered from an error; see the log above", orientation, state)
                 app.errors_handled = 0
             path = out / f"{orientation}-{n:02d}-{state}.png"
-            app.root.export_to_png(str(path))
+            # Not root.export_to_png: Kivy's export draws flipped on a
+            # transparent clear colour, which loses the page background and
+            # makes the screens' window-space scissor clip the wrong rows.
+            export_png(app.root, path, Window.clearcolor)
             written.append(path)
             print(f"  {path}")
 
