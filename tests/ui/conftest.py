@@ -129,6 +129,27 @@ async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: st
         await wait_frames(1)
 
 
+async def window_shot(path: Path) -> Path:
+    """Save the next frame the window draws to ``path`` (PNG) and return the file.
+
+    Read in ``on_flip``, i.e. right before the buffer swap: after the swap the
+    back buffer's content is undefined in OpenGL, and ``Window.screenshot``
+    on its own reads whatever is left there (once, on CI, another picture).
+    """
+    from kivy.core.window import Window
+
+    taken: list[str] = []
+
+    def grab(*_args: Any) -> None:
+        Window.unbind(on_flip=grab)
+        taken.append(Window.screenshot(name=str(path)))
+
+    Window.bind(on_flip=grab)
+    Window.canvas.ask_update()
+    await wait_for(lambda: taken, what="a frame to save")
+    return Path(taken[0])
+
+
 async def scroll_into_view(scroll: Any, widget: Any) -> None:
     """Scroll ``scroll`` (a ScrollView) until ``widget`` is wholly inside it, as a customer would."""
     def inside() -> bool:

@@ -19,7 +19,7 @@ from PIL import Image
 from sqlalchemy import create_engine, text
 
 from tests.handoff.support import CentralServer, central_server, chromium_dump_dom, free_port
-from tests.ui.conftest import settle, tap, wait_for
+from tests.ui.conftest import settle, tap, wait_for, window_shot
 
 pytestmark = pytest.mark.ui
 
@@ -72,11 +72,8 @@ async def fill_cart_and_open_handoff(app: Any, variant_ids: list[str], qtys: lis
     return screen
 
 
-def decode_screen(tmp_path: Path) -> list[zxingcpp.Result]:
-    from kivy.core.window import Window
-
-    shot = Window.screenshot(name=str(tmp_path / "handoff.png"))
-    assert shot, "no screenshot taken"
+async def decode_screen(tmp_path: Path) -> list[zxingcpp.Result]:
+    shot = await window_shot(tmp_path / "handoff.png")
     return zxingcpp.read_barcodes(Image.open(shot), formats=zxingcpp.BarcodeFormat.QRCode)
 
 
@@ -96,7 +93,7 @@ async def test_offline_qr_on_screen_is_the_shop_permalink(kiosk_app: Any, tmp_pa
     screen = await fill_cart_and_open_handoff(app, ids, qtys)
     assert screen.state == "ready"
     assert screen.plan.kind == "shopify" and "unreachable" in screen.plan.fallback_reason
-    (result,) = decode_screen(tmp_path)
+    (result,) = await decode_screen(tmp_path)
     assert result.text == expected_permalink(qtys[:3])
     assert result.ec_level == "M"
     # The store-only line is named on screen, not silently dropped.
@@ -131,7 +128,7 @@ async def test_short_link_qr_opens_the_cart_in_chromium(kiosk_app: Any, server: 
     qtys = [2, 1, 1, 1]
     screen = await fill_cart_and_open_handoff(app, ids, qtys)
     assert screen.state == "ready" and screen.plan.is_short_link
-    (result,) = decode_screen(tmp_path)
+    (result,) = await decode_screen(tmp_path)
     url = result.text
     assert re.fullmatch(re.escape(server.base_url) + r"/h/[0-9A-Z]{7}", url)
     assert url == screen.plan.url

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.ui.catalog import SOFA_GREEN, SOFA_ID
-from tests.ui.conftest import tap, wait_for, wait_frames
+from tests.ui.conftest import tap, wait_for, wait_frames, window_shot
 from tests.ui.shopping import LANDSCAPE, PORTRAIT, start_session
 from tests.ui.test_shell import topbar, visible_buttons, window_span
 
@@ -66,7 +66,7 @@ async def test_portrait_totem(kiosk_app: Any, tmp_path: Any) -> None:
     from PIL import Image as PILImage
 
     app = kiosk_app
-    shot = PILImage.open(Window.screenshot(name=str(tmp_path / "totem.png"))).convert("RGB")
+    shot = PILImage.open(await window_shot(tmp_path / "totem.png")).convert("RGB")
     above = Window.height - app.reach_top  # screenshot rows run top-down
     expected = tuple(round(c * 255) for c in app.theme.bg[:3])
     for x, y in ((5, 5), (shot.width - 5, 5), (5, int(above) - 5), (shot.width // 2, int(above * 0.1))):

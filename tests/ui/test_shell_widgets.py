@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.conftest import wait_for, wait_frames
+from tests.ui.conftest import wait_for, wait_frames, window_shot
 
 pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
 
@@ -98,7 +98,7 @@ async def test_product_pictures_are_drawn_upright(kiosk_app: Any, tmp_path: Any)
     try:
         await wait_for(lambda: all(w.loaded for w in shown), what="both pictures")
         await wait_frames(3)
-        shot = PILImage.open(Window.screenshot(name=str(tmp_path / "upright.png"))).convert("RGB")
+        shot = PILImage.open(await window_shot(tmp_path / "upright.png")).convert("RGB")
         for widget in shown:
             # Screenshot rows run top-down; window y runs bottom-up.
             x = int(widget.center_x)
