@@ -17,15 +17,16 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 
 from kiosk.models import Event, utcnow
+from kiosk.event_kinds import (  # noqa: F401  (re-exported: callers use analytics.<KIND>)
+    ADD_TO_CART,
+    HANDOFF,
+    HELP_REQUEST,
+    PRODUCT_VIEW,
+    SEARCH_NO_RESULTS,
+    SESSION_START,
+    UNKNOWN_BARCODE,
+)
 from kiosk.search.normalize import normalize
-
-SEARCH_NO_RESULTS = "search_no_results"
-UNKNOWN_BARCODE = "unknown_barcode"
-HELP_REQUEST = "help_request"
-ADD_TO_CART = "add_to_cart"
-HANDOFF = "handoff"
-SESSION_START = "session_start"
-PRODUCT_VIEW = "product_view"
 
 # Payload strings are customer input; keep them bounded.
 MAX_TEXT = 200

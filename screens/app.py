@@ -72,6 +72,7 @@ from kivy.properties import (
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import FadeTransition, NoTransition, ScreenManager
 
+from kiosk import event_kinds as kinds
 from kiosk.cart import Cart, CartError, CartLine, line_for_variant
 from kiosk.config import Config
 from kiosk.money import format_price
@@ -86,18 +87,6 @@ from screens.workers import run_in_background
 
 log = logging.getLogger(__name__)
 
-
-class _LazyAnalytics:
-    """``kiosk.analytics`` imported on first use: it pulls in SQLAlchemy, which
-    the start-up thread loads while the first frame is drawn."""
-
-    def __getattr__(self, name: str) -> Any:
-        from kiosk import analytics as module
-
-        return getattr(module, name)
-
-
-analytics = _LazyAnalytics()
 
 HISTORY_LIMIT = 40
 _ENTER_KEYS = (13, 271)  # Return, keypad Enter
@@ -455,7 +444,7 @@ class KioskApp(App):
     def show_product(self, product_id: str, variant_id: str | None = None) -> None:
         """Show a product, optionally with a variant preselected (a scanned barcode)."""
         self._navigate("product", {"product_id": product_id, "variant_id": variant_id})
-        self.record_event(analytics.PRODUCT_VIEW, {"product_id": product_id})
+        self.record_event(kinds.PRODUCT_VIEW, {"product_id": product_id})
 
     def show_scene(self, scene_id: str) -> None:
         """Show a scene (a styled room) with its products."""
@@ -505,7 +494,7 @@ class KioskApp(App):
         if self.session.state is not State.ATTRACT:
             return
         self.session.start(self._now())
-        self.record_event(analytics.SESSION_START, {})
+        self.record_event(kinds.SESSION_START, {})
         self._navigate("home", {})
 
     def still_here(self) -> None:
@@ -629,7 +618,7 @@ class KioskApp(App):
         """"Need help?": record the request for staff and reassure the customer."""
         from screens.help import HelpNotice
 
-        self.record_event(analytics.HELP_REQUEST, {"screen": self.current_screen})
+        self.record_event(kinds.HELP_REQUEST, {"screen": self.current_screen})
         for old in [o for o in self._overlays if o.name in ("notice", "help")]:
             self.dismiss_overlay(old)
         self._add_overlay(HelpNotice())
@@ -726,7 +715,7 @@ class KioskApp(App):
                     on_done(None)
                 return
             self._cart_changed()
-            self.record_event(analytics.ADD_TO_CART, {"variant_id": variant_id, "product_id": line.product_id,
+            self.record_event(kinds.ADD_TO_CART, {"variant_id": variant_id, "product_id": line.product_id,
                                                       "qty": qty, "screen": screen})
             if on_done:
                 on_done(new)
@@ -759,7 +748,7 @@ class KioskApp(App):
         """Record an analytics event off the UI thread (dropped silently before the catalog is open)."""
         if self.db is None:
             return
-        run_in_background(analytics.record_event, self.db, kind, dict(payload or {}),
+        run_in_background(_store_event, self.db, kind, dict(payload or {}),
                           on_error=lambda exc: log.warning("event %s not recorded: %s", kind, exc))
 
     # ---------------------------------------------------------------- scanner
@@ -782,7 +771,7 @@ class KioskApp(App):
         """A barcode (or SKU) was scanned: open its product, or say we do not know it."""
         if self.session.state is State.ATTRACT:
             self.session.start(self._now())
-            self.record_event(analytics.SESSION_START, {"via": "scan"})
+            self.record_event(kinds.SESSION_START, {"via": "scan"})
             self._navigate("home", {})
         else:
             self.session.activity(self._now())
@@ -799,7 +788,7 @@ class KioskApp(App):
         if exc is not None:
             log.warning("lookup of %r failed: %s", code, exc)
         if hit is None:
-            self.record_event(analytics.UNKNOWN_BARCODE, {"query": code, "screen": screen})
+            self.record_event(kinds.UNKNOWN_BARCODE, {"query": code, "screen": screen})
             self.show_notice("We couldn't find that item",
                              f"Code {code} is not in our catalog yet. A colleague can help you find it.")
             return
@@ -844,6 +833,13 @@ class KioskApp(App):
                 screen.refresh()
             except Exception:  # noqa: BLE001
                 log.exception("screen %r failed to refresh", screen.name)
+
+
+def _store_event(engine: Any, kind: str, payload: dict[str, Any]) -> None:
+    """Store one analytics event (runs on a worker: ``kiosk.analytics`` loads the ORM)."""
+    from kiosk.analytics import record_event
+
+    record_event(engine, kind, payload)
 
 
 def _lookup(engine: Any, code: str) -> tuple[str, str | None] | None:
