@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -263,6 +264,23 @@ class SearchChange(Base):
     # collapsed into one full-rebuild row.
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     product_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class SearchSnapshot(Base):
+    """The search index as last built, saved so that a restart loads it instead of building it.
+
+    At most one row. It is used only when ``generation`` is still the
+    newest ``search_changes.seq`` (nothing changed since) and ``format``
+    names the running code's index layout; otherwise the index is built
+    from the catalog as usual and saved again (see kiosk/search/snapshot.py).
+    """
+
+    __tablename__ = "search_snapshots"
+
+    format: Mapped[str] = mapped_column(String(64), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Event(Base):

@@ -38,6 +38,7 @@ from kiosk.search.inverted import (
 from kiosk.search.loader import find_sku, load_categories, load_products
 from kiosk.search.normalize import MAX_QUERY_CHARS, Term, query_terms
 from kiosk.search.results import SearchHit, SearchResult
+from kiosk.search.snapshot import load_snapshot, save_snapshot
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -72,6 +73,7 @@ class SearchEngine:
         self._local = threading.local()
         self._lock = threading.RLock()
         self._index: InvertedIndex | None = None
+        self._unsaved: InvertedIndex | None = None  # built here, not saved yet
         # query -> (sort values of the best hits, number of summed terms, total)
         self._results: OrderedDict[tuple, tuple[list[int], int, int]] = OrderedDict()
         self._popular: list[str] | None = None
@@ -217,17 +219,43 @@ class SearchEngine:
         conn.execute("BEGIN")
         try:
             generation = self._generation(conn)
-            idx = InvertedIndex(load_categories(conn), generation)
-            new, typo_words = idx.add_products(load_products(conn).values())
+            saved = load_snapshot(conn, generation) if self._path is not None else None
+            if saved is None:
+                idx = InvertedIndex(load_categories(conn), generation)
+                new, typo_words = idx.add_products(load_products(conn).values())
         finally:
             if conn.in_transaction:
                 conn.execute("COMMIT")
-        idx.finish(new, typo_words, full=True)
         self._results.clear()
         self._popular = None
+        if saved is not None:
+            self._unsaved = None
+            return saved
+        idx.finish(new, typo_words, full=True)
+        self._unsaved = idx
         log.info("search index built: %d products, %d tokens in %.0f ms",
                  idx.live_count, len(idx.vocab), (time.perf_counter() - started) * 1000)
         return idx
+
+    def save_snapshot(self) -> bool:
+        """Save the index in the database if it was built here and the catalog has not changed since.
+
+        The next start then loads it instead of building it (see
+        ``kiosk.search.snapshot``). The app calls this on a worker after its
+        first interactive frame; a no-op when there is nothing new to save.
+
+        Returns:
+            True if a copy was written.
+        """
+        with self._lock:
+            idx = self._index
+            if idx is None or idx is not self._unsaved or self._path is None:
+                return False
+            # Pickled under the lock: a keystroke's search must not patch it meanwhile.
+            saved = save_snapshot(self._path, idx)
+            if saved:
+                self._unsaved = None
+            return saved
 
     def _sync(self, conn: sqlite3.Connection, idx: InvertedIndex) -> InvertedIndex:
         """Patch ``idx`` with the logged changes, or rebuild when that is cheaper."""
@@ -258,6 +286,7 @@ class SearchEngine:
         new, typo_words = idx.add_products(products.values(), sort=False)
         idx.finish(new, typo_words, full=False)
         idx.generation = generation
+        self._unsaved = idx  # patched: worth saving again
         self._results.clear()
         self._popular = None
         return idx

@@ -112,6 +112,21 @@ class InvertedIndex:
         self._cat_docs: dict[str, frozenset[int]] = {}
         self._empty_order: list[int] | None = None
 
+    # Query caches are not part of a saved index (kiosk/search/snapshot.py):
+    # they are rebuilt on use, and a fresh process starts with them empty.
+    _CACHES = ("_terms", "_cached_entries", "_sorted", "_cat_docs", "_empty_order")
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k not in self._CACHES}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._terms = OrderedDict()
+        self._cached_entries = 0
+        self._sorted = OrderedDict()
+        self._cat_docs = {}
+        self._empty_order = None
+
     # -- building -------------------------------------------------------
 
     def set_categories(self, categories: Iterable[CategoryRow]) -> None:
