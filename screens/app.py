@@ -325,25 +325,24 @@ class KioskApp(App):
         Clock.schedule_once(self._warm_up, 0)
 
     def _warm_up(self, _dt: float = 0) -> None:
-        from kiosk.startup import open_engine, warm_imports
+        # The worker holds no reference to the app, and its result reaches the
+        # app through a weak one: an app stopped meanwhile is freed, and a sync
+        # worker made for it is never started.
+        app_ref = weakref.ref(self)
 
-        db = self.db
-
-        def warm() -> Any:
-            open_engine(db)
-            warm_imports()
-            return self._make_sync_worker(db)
+        def done(sync_worker: Any) -> None:
+            app = app_ref()
+            if app is not None:
+                app._start_sync(sync_worker)
+                app._prebuild_home()
 
         def failed(exc: BaseException) -> None:
             # Nothing lost: each screen's work opens the engine and imports what it needs itself.
             log.warning("warm-up failed: %s", exc)
-            self._prebuild_home()
+            done(None)
 
-        run_in_background(warm, on_result=self._warmed_up, on_error=failed)
-
-    def _warmed_up(self, sync_worker: Any) -> None:
-        self._start_sync(sync_worker)
-        self._prebuild_home()
+        run_in_background(_warm_up_worker, self.db, self.search_engine, self.config_obj,
+                          on_result=done, on_error=failed)
 
     def _prebuild_home(self) -> None:
         """Build the home screen while attract idles: the first touch then shows it at once."""
@@ -354,25 +353,8 @@ class KioskApp(App):
         except Exception:  # noqa: BLE001 - built on first use instead
             log.warning("home screen could not be built ahead", exc_info=True)
 
-    def _make_sync_worker(self, db: Any) -> Any:
-        """The sync worker, not started, when a central service is configured (runs on a worker thread).
-
-        Made off the UI thread: importing the sync client (requests, the
-        ORM) takes a noticeable fraction of a second.
-        """
-        cfg = self.config_obj
-        if not cfg.sync.url:
-            return None
-        try:
-            from kiosk.sync.worker import SyncWorker
-
-            return SyncWorker(db, cfg.store.store_id, cfg.sync, cfg.image_cache_dir)
-        except Exception:  # noqa: BLE001 - the kiosk serves from its cache without sync
-            log.exception("sync worker could not be made; serving from the local cache")
-            return None
-
     def _start_sync(self, worker: Any) -> None:
-        """Start the sync worker made by ``_make_sync_worker`` (never blocks the UI)."""
+        """Start the sync worker made by ``_warm_up_worker`` (never blocks the UI)."""
         if worker is None or self.sync_worker is not None or self._stopping:
             return
         try:
@@ -835,6 +817,44 @@ class KioskApp(App):
                 log.exception("screen %r failed to refresh", screen.name)
 
 
+def _warm_up_worker(db: Any, search_engine: Any, config: Config) -> Any:
+    """After the first interactive frame, on a worker: what the first customer should not wait for.
+
+    Makes the database engine (SQLAlchemy was left unloaded to reach that
+    frame sooner), loads the modules the screens' background work uses,
+    makes the sync worker when a central service is configured (importing
+    the sync client takes a noticeable fraction of a second) and saves a
+    newly built search index for the next start.
+
+    Returns:
+        The sync worker, not started, or None.
+    """
+    from kiosk.startup import open_engine, warm_imports
+
+    open_engine(db)
+    warm_imports()
+    sync_worker = None
+    if config.sync.url:
+        try:
+            from kiosk.sync.worker import SyncWorker
+
+            sync_worker = SyncWorker(db, config.store.store_id, config.sync, config.image_cache_dir)
+        except Exception:  # noqa: BLE001 - the kiosk serves from its cache without sync
+            log.exception("sync worker could not be made; serving from the local cache")
+    _save_search_index(search_engine)  # the next start loads it instead of building it
+    return sync_worker
+
+
+def _save_search_index(search_engine: Any) -> None:
+    """Save the search index for the next start, if it is new (runs on a worker; never fatal)."""
+    if search_engine is None:
+        return
+    try:
+        search_engine.save_snapshot()
+    except Exception:  # noqa: BLE001 - the next start builds the index instead
+        log.warning("search index not saved", exc_info=True)
+
+
 def _store_event(engine: Any, kind: str, payload: dict[str, Any]) -> None:
     """Store one analytics event (runs on a worker: ``kiosk.analytics`` loads the ORM)."""
     from kiosk.analytics import record_event
@@ -860,6 +880,7 @@ def _reload_after_sync(engine: Any, search_engine: Any, store_id: str,
             search_engine.refresh()
         except Exception:  # noqa: BLE001
             log.exception("search refresh failed")
+        _save_search_index(search_engine)
     fresh: dict[str, CartLine | None] = {}
     for vid, qty in lines:
         try:
