@@ -698,7 +698,7 @@ class KioskApp(App):
                 return
             self._cart_changed()
             self.record_event(kinds.ADD_TO_CART, {"variant_id": variant_id, "product_id": line.product_id,
-                                                      "qty": qty, "screen": screen})
+                                                  "qty": qty, "screen": screen})
             if on_done:
                 on_done(new)
 
@@ -831,8 +831,11 @@ def _warm_up_worker(db: Any, search_engine: Any, config: Config) -> Any:
     """
     from kiosk.startup import open_engine, warm_imports
 
-    open_engine(db)
-    warm_imports()
+    try:
+        open_engine(db)
+        warm_imports()
+    except Exception:  # noqa: BLE001 - each screen's work opens the engine and imports what it needs itself
+        log.warning("warm-up: engine or modules not loaded ahead", exc_info=True)
     sync_worker = None
     if config.sync.url:
         try:
