@@ -24,7 +24,7 @@ from typing import Any
 from kivy.core.window import Window
 from kivy.graphics import ClearBuffers, ClearColor, Fbo, ScissorPop, ScissorPush, Translate
 from kivy.graphics.instructions import InstructionGroup
-from kivy.uix.screenmanager import ScreenManager
+from kivy.uix.screenmanager import ScreenManager, ShaderTransition
 from kivy.uix.widget import Widget
 
 
@@ -36,7 +36,9 @@ class KioskScreenManager(ScreenManager):
     like the window sees (``export_png``). A shader transition (fade) draws
     the screens into Fbos of the screens' own size, where window pixels
     mean something else; the scissor is lifted while one runs, and the
-    transition's composite is the screens' size anyway.
+    transition's composite is the screens' size anyway. The screens draw
+    no background (the window's clear colour is the page), so the
+    transition's Fbos are cleared with that colour.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -65,6 +67,15 @@ class KioskScreenManager(ScreenManager):
         self._watched = self.transition
         if self._watched is not None:
             self._watched.bind(is_active=self._on_transition_active)
+
+    def on_current(self, instance: Any, value: str) -> None:
+        # Screens draw no background of their own (base.kv): a fade's Fbos
+        # must be cleared with the page colour (as it is now: high contrast
+        # or not), not ShaderTransition's black. Set before the switch
+        # starts the transition, which makes the Fbos.
+        if isinstance(self.transition, ShaderTransition):
+            self.transition.clearcolor = Window.clearcolor
+        super().on_current(instance, value)
 
     def _on_transition_active(self, _transition: Any, active: bool) -> None:
         self._set_clipping(not active)
