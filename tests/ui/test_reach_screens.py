@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.ui.catalog import SOFA_GREEN, SOFA_ID
-from tests.ui.conftest import tap, wait_for, wait_frames, window_shot
+from tests.ui.conftest import tap, wait_for, wait_frames
 from tests.ui.shopping import LANDSCAPE, PORTRAIT, start_session
 from tests.ui.test_shell import topbar, visible_buttons, window_span
 
@@ -65,8 +65,15 @@ async def test_portrait_totem(kiosk_app: Any, tmp_path: Any) -> None:
     from kivy.core.window import Window
     from PIL import Image as PILImage
 
+    from screens.frame import export_png
+
     app = kiosk_app
-    shot = PILImage.open(await window_shot(tmp_path / "totem.png")).convert("RGB")
+    # Not the window's buffer: the 1080x1920 window is taller than the
+    # 1920x1080 Xvfb screen, and its rows off the screen (the top 840, all
+    # above the band) read back as whatever memory holds (black, or cyan
+    # once). export_png draws the frame as the window does (screens/frame.py).
+    export_png(app.root, tmp_path / "totem.png", Window.clearcolor)
+    shot = PILImage.open(tmp_path / "totem.png").convert("RGB")
     above = Window.height - app.reach_top  # screenshot rows run top-down
     expected = tuple(round(c * 255) for c in app.theme.bg[:3])
     for x, y in ((5, 5), (shot.width - 5, 5), (5, int(above) - 5), (shot.width // 2, int(above * 0.1))):
