@@ -48,11 +48,13 @@ from kivy.app import App
 from kivy.uix.label import Label
 from kivy.core.window import Window
 from kivy.clock import Clock
+from kivy.graphics.opengl import glFinish
 
 class Hello(App):
     def build(self):
         def drawn(*_):
             Window.unbind(on_flip=drawn)
+            glFinish()  # the frame's pixels, not only its commands (as the kiosk's probe)
             print(f"HELLO_DRAWN {time.time():.6f}", flush=True)
             Clock.schedule_once(lambda _dt: self.stop(), 0)
         Window.bind(on_flip=drawn)

@@ -3,6 +3,7 @@
 Prints ``KIOSK_ATTRACT_DRAWN <unix time>`` after the first frame with the
 attract screen, ``KIOSK_INTERACTIVE <unix time>`` after the first frame
 drawn once the catalog is ready (touches are served), then stops the app.
+Each stamp is taken once the frame's pixels are finished (``glFinish``).
 
 With ``check=True`` it does not stop there: it proves that the app really is
 usable at that frame, as a customer would find it, before anything else had
@@ -25,6 +26,7 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.core.window import Window
+from kivy.graphics.opengl import glFinish
 
 STEP_TIMEOUT_S = 20.0
 
@@ -40,6 +42,11 @@ def attach_probe(app: Any, *, check: bool = False) -> None:
     def after_draw(*_args: Any) -> None:
         if app.root is None:
             return
+        if not state["drawn"] or (app.ready and not state["done"]):
+            # on_flip runs before the buffer swap, and a software GL draws the
+            # frame's pixels only then: finish them first, so the stamp is a
+            # frame really drawn (the bench's peer stamps the same way).
+            glFinish()
         if not state["drawn"]:
             state["drawn"] = True
             print(f"KIOSK_ATTRACT_DRAWN {time.time():.6f}", flush=True)
