@@ -270,6 +270,7 @@ async def kiosk_app(request: pytest.FixtureRequest, tmp_path: Path, catalog_db: 
     Window.size = WINDOW_SIZE
 
     from screens.app import KioskApp
+    from screens.workers import pending_count
 
     config = _make_config(tmp_path, catalog_db, overrides)
     idle_clock = IdleClock()
@@ -283,6 +284,12 @@ async def kiosk_app(request: pytest.FixtureRequest, tmp_path: Path, catalog_db: 
         await wait_for(lambda: app.root is not None and app.ready, timeout=30, what="the app to start")
         await settle(app)
         yield app
+        # Let this app's background work deliver while its clock still ticks:
+        # a result scheduled after the stop lands on a clock that never runs
+        # again, its pending slot is never released, and every later test
+        # then times out waiting for "background work to finish" (the
+        # warm-up worker's search-index save can outlast a short test).
+        await wait_for(lambda: pending_count() == 0, timeout=30, what="this test's background work to finish")
     finally:
         stopTouchApp()
         await asyncio.wait_for(task, timeout=20)
