@@ -24,6 +24,7 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.recycleview import RecycleView
 
@@ -58,6 +59,8 @@ MAX_GRID = 10_000
 #: the key press instead of one frame later; a slow search never holds the
 #: frame longer than this and is shown when it arrives, as before.
 SAME_FRAME_WAIT_S = 0.010
+#: The prompt line above the field stays while keys keep this share of their preferred size.
+PROMPT_MIN_KEY_SHARE = 0.8
 #: A tile whose page has not arrived yet (one shared dict: never mutated).
 SKELETON: dict[str, Any] = {
     "product_id": "", "name": "", "brand": "", "price_text": "", "image_ref": "",
@@ -185,6 +188,15 @@ class SearchScreen(KioskScreen):
     results_drawn = NumericProperty(0)
     """Bumped every time a new first page is put on screen."""
 
+    key_size = NumericProperty(dp(72))
+    """Keyboard key size: the theme's, smaller (never below a touch target) when the typing column is short."""
+
+    column_width = NumericProperty(0)
+    """Width of the landscape typing column: the keyboard's at the theme's key size."""
+
+    show_prompt = BooleanProperty(True)
+    """Whether the "What are you looking for?" line fits above the field."""
+
     __events__ = ("on_results",)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -213,6 +225,15 @@ class SearchScreen(KioskScreen):
         self._update_portrait()
         self.on_nothing_found(self, False)
         app = App.get_running_app()
+        self._fit_trigger = Clock.create_trigger(self._fit_column, -1)
+        ids = self.ids
+        ids.side.bind(height=self._fit_trigger)
+        ids.field.bind(height=self._fit_trigger)
+        ids.chips.bind(height=self._fit_trigger)
+        ids.prompt.bind(texture_size=self._fit_trigger)
+        self.bind(portrait=self._fit_trigger)
+        app.theme.bind(target=self._fit_trigger, scale=self._fit_trigger)
+        self._fit_column()
         app.fbind("categories", self._build_chips)
         app.fbind("ready", self._on_ready)
         self._build_chips()
@@ -297,6 +318,31 @@ class SearchScreen(KioskScreen):
                 ids.main.add_widget(w)
             for w in (ids.prompt, ids.field, ids.chips, ids.spacer, ids.keyboard):
                 ids.side.add_widget(w)
+
+    def _fit_column(self, *_args: Any) -> None:
+        """Size the keyboard to the room the landscape typing column has.
+
+        In accessibility mode the screen shrinks to the reach band; the
+        column (prompt, field, filter chips, keyboard) must still fit below
+        the top bar, or it would cover the top bar's buttons. The prompt
+        line goes first, then the keys shrink, never below a touch target.
+        """
+        ids = self.ids
+        theme = App.get_running_app().theme
+        kb = ids.keyboard
+        preferred = max(theme.target, dp(72) * theme.scale)
+        self.column_width = preferred * 10 + kb.spacing * 9 + kb.padding[0] + kb.padding[2]
+        if self.portrait:
+            self.show_prompt, self.key_size = True, preferred
+            return
+        side = ids.side
+        # Five children, four gaps; the spacer takes what is left over.
+        fixed = ids.field.height + ids.chips.height + side.spacing * 4 + kb.spacing * 4 + kb.padding[1] + kb.padding[3]
+        with_prompt = (side.height - fixed - ids.prompt.texture_size[1]) / 5
+        # Keys a little smaller are worth the prompt; much smaller are not.
+        self.show_prompt = with_prompt >= max(theme.target, preferred * PROMPT_MIN_KEY_SHARE)
+        room = with_prompt if self.show_prompt else (side.height - fixed) / 5
+        self.key_size = max(theme.target, min(preferred, room))
 
     # --------------------------------------------------------------- chips
 

@@ -40,6 +40,7 @@ async def out_of_reach_on_every_screen(app: Any, size: tuple[int, int]) -> list[
         go()
         await wait_for(lambda: app.current_screen == name, what=f"the {name} screen")
         await wait_frames(10)  # transition over, layout settled
+        shown: list[tuple[Any, tuple[float, float, float, float]]] = []
         for button in visible_buttons(app.root):
             span = window_span(button)
             if span is None:
@@ -48,19 +49,66 @@ async def out_of_reach_on_every_screen(app: Any, size: tuple[int, int]) -> list[
             if not band.contains(*span):
                 out.append(f"{name}: {type(button).__name__} {getattr(button, 'text', '')!r} at "
                            f"{span[0]:.0f}-{span[1]:.0f} px (band {band.bottom_px:.0f}-{band.top_px:.0f})")
+            x0, _ = button.to_window(button.x, button.y)
+            x1, _ = button.to_window(button.right, button.top)
+            shown.append((button, (x0, span[0], x1, span[1])))
+        out.extend(f"{name}: {what} covers the top bar" for what in _over_topbar(app))
+        # A squeezed layout must not stack controls on each other: a finger would hit both.
+        for i, (a, ra) in enumerate(shown):
+            for b, rb in shown[i + 1:]:
+                w = min(ra[2], rb[2]) - max(ra[0], rb[0])
+                h = min(ra[3], rb[3]) - max(ra[1], rb[1])
+                if w > 2 and h > 2 and not _nested(a, b):
+                    out.append(f"{name}: {type(a).__name__} {getattr(a, 'text', '')!r} overlaps "
+                               f"{type(b).__name__} {getattr(b, 'text', '')!r} ({w:.0f}x{h:.0f} px)")
     assert seen > 60, "the walk should have met the controls of six screens"
     return out
 
 
+def _over_topbar(app: Any) -> list[str]:
+    """Visible leaf widgets of the screen's body that reach into its top bar (and hide its buttons)."""
+    bar = getattr(topbar(app), "__self__", topbar(app))  # ids are weak proxies
+    bx0, by0 = bar.to_window(bar.x, bar.y)
+    bx1, by1 = bar.to_window(bar.right, bar.top)
+    found: list[str] = []
+
+    def walk(w: Any) -> None:
+        if w is bar or w.opacity == 0:
+            return
+        if not w.children and w.width > 1 and w.height > 1:
+            x0, y0 = w.to_window(w.x, w.y)
+            x1, y1 = w.to_window(w.right, w.top)
+            if min(x1, bx1) - max(x0, bx0) > 2 and min(y1, by1) - max(y0, by0) > 2:
+                found.append(f"{type(w).__name__} {getattr(w, 'text', '')!r}")
+        for child in w.children:
+            walk(child)
+
+    walk(app.root.sm.current_screen)
+    return found
+
+
+def _nested(a: Any, b: Any) -> bool:
+    """Whether one widget is inside the other (a button within a tappable card)."""
+    for inner, outer in ((a, b), (b, a)):
+        w = inner.parent
+        while w is not None and w is not w.parent:
+            if w is outer:
+                return True
+            w = w.parent
+    return False
+
+
 @pytest.mark.kiosk(**{"display.mount_bottom_mm": 900.0, "display.screen_height_mm": 398.0, "display.dpi": 69.0})
 async def test_landscape_panel_on_a_stand(kiosk_app: Any) -> None:
-    assert await out_of_reach_on_every_screen(kiosk_app, LANDSCAPE) == []
+    problems = await out_of_reach_on_every_screen(kiosk_app, LANDSCAPE)
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.kiosk(**{"display.mount_bottom_mm": 400.0, "display.screen_height_mm": 1210.0, "display.dpi": 40.0,
                       "display.orientation": "portrait"})
 async def test_portrait_totem(kiosk_app: Any, tmp_path: Any) -> None:
-    assert await out_of_reach_on_every_screen(kiosk_app, PORTRAIT) == []
+    problems = await out_of_reach_on_every_screen(kiosk_app, PORTRAIT)
+    assert not problems, "\n".join(problems)
     # Above the band the customer sees the high-contrast page and its note, nothing else.
     from kivy.core.window import Window
     from PIL import Image as PILImage
