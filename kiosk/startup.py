@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.config import Config
-from kiosk.db import resolve_engine
+from kiosk.db import DeferredEngine, open_db, resolve_engine, schema_is_current
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -159,8 +159,6 @@ def open_catalog_db(path: Path) -> Engine:
     Alembic is neither imported nor run when ``alembic_version`` already
     names the newest migration (``kiosk.db.open_db``'s fast path).
     """
-    from kiosk.db import open_db
-
     return open_db(path)
 
 
@@ -236,8 +234,6 @@ def prepare_catalog(config: Config, *, demo: bool = False, engine: Engine | None
 
     db: Any = engine
     if db is None:
-        from kiosk.db import DeferredEngine, schema_is_current
-
         db = DeferredEngine(config.db) if schema_is_current(config.db) else open_catalog_db(config.db)
     lap("open_db")
     with _reader(db) as conn:
@@ -279,8 +275,6 @@ def prepare_catalog(config: Config, *, demo: bool = False, engine: Engine | None
 def open_engine(engine: Any) -> None:
     """Make the engine behind a ``DeferredEngine`` now (a worker runs this after the interactive frame)."""
     started = time.perf_counter()
-    from kiosk.db import DeferredEngine
-
     if isinstance(engine, DeferredEngine) and not engine.opened:
         engine.get()
         log.info("catalog engine opened in %.0f ms", (time.perf_counter() - started) * 1000)
@@ -294,8 +288,6 @@ def _reader(db: Any) -> Iterator[sqlite3.Connection]:
     own (read-only: the writers' pragmas do not matter); an open engine lends
     one of its pooled connections.
     """
-    from kiosk.db import DeferredEngine
-
     if isinstance(db, DeferredEngine) and not db.opened:
         conn = sqlite3.connect(db.path, timeout=5.0, isolation_level=None)
         try:
