@@ -137,12 +137,6 @@ def read_top_categories(conn: sqlite3.Connection, limit: int = 8) -> list[TopCat
     return out[:limit]
 
 
-def count_products(engine: Engine) -> int:
-    """How many products the cache holds."""
-    with _dbapi(engine) as conn:
-        return _count_products(conn)
-
-
 @contextmanager
 def _dbapi(engine: Engine) -> Iterator[sqlite3.Connection]:
     """A pooled DB-API connection of ``engine`` (with the house pragmas), returned to the pool after."""

@@ -38,7 +38,7 @@ from kiosk.search.inverted import (
 from kiosk.search.loader import find_sku, load_categories, load_products
 from kiosk.search.normalize import MAX_QUERY_CHARS, Term, query_terms
 from kiosk.search.results import SearchHit, SearchResult
-from kiosk.search.snapshot import load_snapshot, save_snapshot
+from kiosk.search.snapshot import dump_snapshot, load_snapshot, save_snapshot
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -251,11 +251,16 @@ class SearchEngine:
             idx = self._index
             if idx is None or idx is not self._unsaved or self._path is None:
                 return False
-            # Pickled under the lock: a keystroke's search must not patch it meanwhile.
-            saved = save_snapshot(self._path, idx)
-            if saved:
-                self._unsaved = None
-            return saved
+            # Pickled under the lock (a keystroke's search must not patch it
+            # meanwhile); written outside it: the write may wait on a sync's
+            # transaction, and keystrokes must not wait with it.
+            generation, data = dump_snapshot(idx)
+        saved = save_snapshot(self._path, generation, data)
+        if saved:
+            with self._lock:
+                if self._unsaved is idx and idx.generation == generation:
+                    self._unsaved = None
+        return saved
 
     def _sync(self, conn: sqlite3.Connection, idx: InvertedIndex) -> InvertedIndex:
         """Patch ``idx`` with the logged changes, or rebuild when that is cheaper."""

@@ -26,6 +26,7 @@ import logging
 import pickle
 import sqlite3
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,31 +107,43 @@ def load_snapshot(conn: sqlite3.Connection, generation: int) -> InvertedIndex | 
     return index
 
 
-def save_snapshot(path: str | Path, index: InvertedIndex) -> bool:
-    """Save ``index`` in the database at ``path`` (replacing any older copy).
+def dump_snapshot(index: InvertedIndex) -> tuple[int, bytes]:
+    """``(generation, bytes)`` of ``index`` for :func:`save_snapshot` (pickled without its query caches).
 
-    Run off the UI thread (a 200,000-variant index pickles in ~0.3 s). The
-    copy is written only if the catalog has not changed since ``index`` was
-    built, inside the same write transaction that checks it.
+    The caller holds whatever keeps ``index`` from being patched meanwhile
+    (the search engine's lock); writing the bytes needs no such lock.
+    """
+    return index.generation, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def save_snapshot(path: str | Path, generation: int, data: bytes) -> bool:
+    """Save a dumped index in the database at ``path`` (replacing any older copy).
+
+    Run off the UI thread. The copy is written only if the catalog is still
+    at ``generation``, checked inside the same write transaction.
+
+    Args:
+        path: The database file.
+        generation: The ``search_changes.seq`` the index was built at.
+        data: From :func:`dump_snapshot`.
 
     Returns:
         True if saved; False if the catalog has moved on (the next start
         builds and saves again) or the table does not exist.
     """
     started = time.perf_counter()
-    data = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
     conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None)
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
             newest = conn.execute("SELECT max(seq) FROM search_changes").fetchone()[0] or 0
-            if newest != index.generation:
+            if newest != generation:
                 conn.execute("ROLLBACK")
                 return False
             conn.execute("DELETE FROM search_snapshots")
             conn.execute(
                 "INSERT INTO search_snapshots (format, generation, data, created_at) VALUES (?, ?, ?, ?)",
-                (FORMAT, index.generation, data, _now_iso()),
+                (FORMAT, generation, data, _now_iso()),
             )
             conn.execute("COMMIT")
         except BaseException:
@@ -148,7 +161,5 @@ def save_snapshot(path: str | Path, index: InvertedIndex) -> bool:
 
 
 def _now_iso() -> str:
-    from datetime import datetime, timezone
-
     # The format kiosk.models.UTCDateTime stores.
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
