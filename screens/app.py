@@ -52,6 +52,7 @@ and optionally ``screenshot_ready``.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import weakref
 from pathlib import Path
@@ -284,7 +285,10 @@ class KioskApp(App):
         self._catalog_trigger.cancel()
         if self.sync_worker is not None:
             self.sync_worker.remove_listener(self.catalog_changed)
-            run_in_background(self.sync_worker.stop, 10.0)
+            # A plain thread, not run_in_background: there is no UI left to
+            # deliver a result to, and the app's pending-work count must not
+            # wait on a clock that no longer ticks.
+            threading.Thread(target=self.sync_worker.stop, args=(10.0,), name="kiosk-sync-stop", daemon=True).start()
 
     def _open_catalog(self, _dt: float = 0) -> None:
         from kiosk.startup import prepare_catalog
