@@ -11,6 +11,7 @@ yielded as :class:`SourceIssue` so that ``--skip-invalid`` can go on.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import json
@@ -541,10 +542,18 @@ def _add_row(group: _Group, header: _Header, cells: list[str], line: int) -> Non
     group.variant_lines.append(line)
 
 
-def _csv_rows(path: Path, warnings: list[str]) -> Iterator[tuple[int, _Header, list[str]]]:
-    """(line, header, cells) for each non-blank data row."""
+def _csv_rows(path: Path, warnings: list[str], start: int | None = None) -> Iterator[tuple[int, _Header, list[str]]]:
+    """(line, header, cells) for each non-blank data row.
+
+    Args:
+        path: The CSV file.
+        warnings: Receives notes on the header.
+        start: Read the data rows from this byte offset (a row start) on
+            instead of after the header; lines are then counted from there
+            (for :mod:`kiosk.import_parallel`, which splits a file).
+    """
     try:
-        with _open_text(path) as fh:
+        with _open_text(path) as fh, contextlib.ExitStack() as stack:
             reader = csv.reader(fh, strict=False)
             try:
                 header_cells = next(reader, None)
@@ -559,6 +568,11 @@ def _csv_rows(path: Path, warnings: list[str]) -> Iterator[tuple[int, _Header, l
             warnings.extend(header_warnings)
             width = len(header.columns)
             prev = reader.line_num
+            if start is not None:
+                part = stack.enter_context(open(path, "rb"))
+                part.seek(start)
+                reader = csv.reader(io.TextIOWrapper(part, encoding="utf-8", newline=""), strict=False)
+                prev = 0
             while True:
                 try:
                     cells = next(reader)

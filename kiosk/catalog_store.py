@@ -197,7 +197,12 @@ def _conflict(rec: ProductRecord, batch_ids: set[str], sku_owner: dict[str, str]
 
 
 def _write_categories(conn: Connection, records: Iterable[ProductRecord]) -> dict[tuple[str, ...], str]:
-    """Create the categories the records name; returns category path -> category id.
+    """Create the categories the records name; returns category path -> category id."""
+    return write_category_paths(conn, {tuple(rec.category) for rec in records if rec.category})
+
+
+def write_category_paths(conn: Connection, paths: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+    """Create the categories of these paths (root first); returns category path -> category id.
 
     Nodes are created root first; each node's id is its parent's id plus
     the slug of its name (``furniture/sofas``). A path that is already in
@@ -205,7 +210,7 @@ def _write_categories(conn: Connection, records: Iterable[ProductRecord]) -> dic
     that share a slug ("Home & Garden", "Home Garden") share the row of the
     first one seen.
     """
-    wanted = {tuple(rec.category) for rec in records if rec.category}
+    wanted = {path for path in paths if path}
     # Category path as given -> (id, path text of the row it landed in).
     resolved: dict[tuple[str, ...], tuple[str, str]] = {}
     depth = 0
@@ -482,4 +487,5 @@ def upsert_scenes(conn: Connection, scenes: Iterable[SceneRecord]) -> int:
     return len(changed)
 
 
-__all__ = ["FreshCatalog", "StoreResult", "delete_products", "upsert_products", "upsert_scenes"]
+__all__ = ["FreshCatalog", "StoreResult", "delete_products", "upsert_products", "upsert_scenes",
+           "write_category_paths"]

@@ -35,6 +35,7 @@ from kiosk.catalog_readers import (
     detect_format,
     read_items,
 )
+from kiosk.import_parallel import bulk_import, workers_for
 from kiosk.catalog_store import FreshCatalog, StoreResult, upsert_products, upsert_scenes
 from kiosk.records import ProductRecord, RecordError, SceneRecord, parse_product, parse_scene
 from kiosk.search.index import update_index
@@ -328,6 +329,24 @@ def _run(engine: Engine, path: Path, fmt: str, skip_invalid: bool, grouped: bool
     return report
 
 
+def _run_bulk(engine: Engine, path: Path, fmt: str, workers: int,
+              progress: Callable[[ImportReport], None] | None) -> ImportReport | None:
+    """A first import of a large clean file through :mod:`kiosk.import_parallel`; None if it declined."""
+    report = ImportReport(file=str(path), format=fmt)
+
+    def written(products: int, variants: int, warnings: list[str]) -> None:
+        report.products_read = report.products_written = products
+        report.variants_read = report.variants_written = variants
+        report.warnings.extend(warnings)
+        if progress is not None:
+            progress(report)
+
+    if not bulk_import(engine, path, fmt, workers, written):
+        return None
+    report.committed = True
+    return report
+
+
 def import_file(engine: Engine, path: Path | str, fmt: str | None = None, skip_invalid: bool = False, *,
                 progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
     """Import a catalog file into the database, in one transaction.
@@ -372,12 +391,17 @@ def import_file(engine: Engine, path: Path | str, fmt: str | None = None, skip_i
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        try:
-            report = _run(engine, path, fmt, skip_invalid, True, progress)
-        except NotGrouped:
-            # A CSV product's rows are scattered over the file: start over in
-            # the two-pass mode that collects rows in any order.
-            report = _run(engine, path, fmt, skip_invalid, False, progress)
+        workers = workers_for(path, fmt)
+        bulk = _run_bulk(engine, path, fmt, workers, progress) if workers else None
+        if bulk is not None:
+            report = bulk
+        else:
+            try:
+                report = _run(engine, path, fmt, skip_invalid, True, progress)
+            except NotGrouped:
+                # A CSV product's rows are scattered over the file: start over in
+                # the two-pass mode that collects rows in any order.
+                report = _run(engine, path, fmt, skip_invalid, False, progress)
     except OSError as exc:
         report = ImportReport(file=str(path), format=fmt)
         report.errors.append(ImportIssue(str(path), 0, "file", f"cannot be read: {exc.strerror or exc}"))

@@ -1,0 +1,200 @@
+"""The bulk path of a first import (kiosk.import_parallel): same database as the ordinary path, or it declines.
+
+Each test imports the same file twice, into two fresh databases: once with
+the bulk path forced on (worker processes even for a small file), once
+with it off, and compares what a user would see: every catalog row, the
+schema, the report, the errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from kiosk import import_parallel, importer
+from kiosk.barcodes import check_digit
+from kiosk.db import open_db
+from kiosk.importer import ImportReport, import_file
+
+from .conftest import CATALOG_TABLES, count, write_jsonl
+
+
+def ean13(n: int) -> str:
+    body = f"20{n:010d}"
+    return body + str(check_digit(body))
+
+
+def catalog(n: int = 240, *, long_text: int = 0) -> list[dict[str, Any]]:
+    """``n`` varied, valid products (1-4 variants, categories, tags, images, one without a time in five)."""
+    cats = [["Furniture", "Sofas"], ["Furniture", "Chairs"], ["Kitchen"], ["Garden", "Tools", "Hand tools"],
+            ["Décor", "Vases"], [], ["Home & Garden"], ["Home Garden", "Pots"]]
+    out = []
+    code = 0
+    for i in range(n):
+        variants = []
+        for j in range(1 + i % 4):
+            code += 1
+            variants.append({
+                "id": f"V-{i}-{j}", "sku": f"SKU-{i}-{j}", "title": f"Colour {j}",
+                "options": {"Colour": f"C{j}"} if j % 2 else {"Colour": f"C{j}", "Size": "M"},
+                "price": f"{10 + i}.{j}5", "compare_at_price": f"{20 + i}.00" if j == 0 else None,
+                "currency": "EUR", "barcodes": [ean13(code)] if j != 2 else [], "stock": (i * j) % 7,
+                "online_available": bool(j % 2), "aisle": str(i % 30), "bay": "ABC"[j % 3],
+                "platform_variant_id": str(4000 + code), "image": ""})
+        out.append({
+            "id": f"P-{i:04d}", "name": f"Product {i} ‘Ø’", "brand": f"Brand {i % 9}",
+            "description": f"Line one of {i}.\n" + "A longer line of text, with a comma.\n" * long_text + "End.",
+            "category": cats[i % len(cats)], "tags": [f"tag{i % 5}", "all"] if i % 3 else [],
+            "images": [f"https://cdn.example.com/{i}.jpg"] if i % 4 else [],
+            "online_url": f"https://shop.example.com/p/{i}", "platform_product_id": f"PP{i}",
+            "featured": i % 10 == 0, "updated_at": None if i % 5 == 0 else "2026-11-01T10:00:00Z",
+            "variants": variants})
+    return out
+
+
+def write_csv(path: Path, products: list[dict[str, Any]]) -> Path:
+    """One row per variant, product columns repeated on every row (as spreadsheets export)."""
+    header = ["product_id", "variant_id", "sku", "barcode", "name", "brand", "category", "variant_title",
+              "option:Colour", "option:Size", "price", "compare_at_price", "currency", "description",
+              "image_url", "aisle", "bay", "stock", "tags", "online_url", "online_available",
+              "platform_product_id", "platform_variant_id", "featured", "updated_at"]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for p in products:
+            for v in p["variants"]:
+                w.writerow([p["id"], v["id"], v["sku"], "|".join(v["barcodes"]), p["name"], p["brand"],
+                            " > ".join(p["category"]), v["title"], v["options"].get("Colour", ""),
+                            v["options"].get("Size", ""), v["price"], v["compare_at_price"] or "", v["currency"],
+                            p["description"], "|".join(p["images"]), v["aisle"], v["bay"], v["stock"],
+                            "|".join(p["tags"]), p["online_url"], "yes" if v["online_available"] else "no",
+                            p["platform_product_id"], v["platform_variant_id"], "yes" if p["featured"] else "no",
+                            p["updated_at"] or ""])
+    return path
+
+
+def content(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every catalog row in insertion order, and the schema; a product's arrival time is not compared (two clocks)."""
+    out = {}
+    with engine.connect() as conn:
+        for table in CATALOG_TABLES:
+            # Products by id: the ordinary path writes each batch's timed products before the untimed ones.
+            order = "id" if table == "products" else "rowid"
+            rows = [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY {order}")]
+            if table == "products":
+                rows = [r[:-1] + (r[-1] if r[-1].startswith("2026-11-01") else "arrival",) for r in rows]
+            out[table] = rows
+        out["schema"] = sorted(conn.exec_driver_sql("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+    return out
+
+
+def summary(report: ImportReport) -> tuple[Any, ...]:
+    return (report.committed, report.products_read, report.variants_read, report.products_written,
+            report.variants_written, report.products_rejected, report.rows_rejected,
+            [str(e) for e in report.errors], report.warnings)
+
+
+@pytest.fixture
+def both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple[Any, Any, bool]]:
+    """Import a file with the bulk path forced on and with it off; returns both results and whether bulk did it."""
+
+    def run(path: Path, workers: int = 2, **kwargs: Any) -> tuple[Any, Any, bool]:
+        results = []
+        took: list[bool] = []
+        real_bulk = importer.bulk_import
+
+        def spy(*args: Any) -> bool:
+            took.append(real_bulk(*args))
+            return took[-1]
+
+        for mode in ("bulk", "plain"):
+            monkeypatch.setattr(import_parallel, "MIN_BYTES", 0)
+            monkeypatch.setattr(importer, "bulk_import", spy)
+            monkeypatch.setenv("KIOSK_IMPORT_WORKERS", str(workers) if mode == "bulk" else "0")
+            engine = open_db(tmp_path / f"{mode}-{path.name}.sqlite3")
+            try:
+                report = import_file(engine, path, **kwargs)
+                results.append((summary(report), content(engine)))
+            finally:
+                engine.dispose()
+        return results[0], results[1], bool(took and took[0])
+
+    return run
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_jsonl_bulk_import_gives_the_same_database(both: Callable[..., Any], tmp_path: Path, workers: int) -> None:
+    bulk, plain, took = both(write_jsonl(tmp_path / "c.jsonl", catalog()), workers=workers)
+    assert took, "the bulk path should have imported this clean file"
+    assert bulk == plain
+    assert bulk[0][0] and bulk[0][4] == sum(len(p["variants"]) for p in catalog())
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_csv_bulk_import_gives_the_same_database(both: Callable[..., Any], tmp_path: Path, workers: int) -> None:
+    bulk, plain, took = both(write_csv(tmp_path / "c.csv", catalog(long_text=2)), workers=workers)
+    assert took
+    assert bulk == plain
+
+
+def test_csv_split_inside_a_quoted_cell_is_declined(both: Callable[..., Any], tmp_path: Path) -> None:
+    # Every description is a quoted cell over three lines. A stray quote in
+    # an unquoted cell (12" ruler: the CSV reader keeps it as text) throws
+    # the quote count off, so the cut lands inside a description, where a
+    # line start is no row start: the first worker sees it and declines.
+    path = write_csv(tmp_path / "quoted.csv", catalog(long_text=1))
+    path.write_text(path.read_text(encoding="utf-8").replace("Product 0 ‘Ø’", 'Product 0 12" ruler'),
+                    encoding="utf-8")
+    part = import_parallel.split(path, "csv", 2)[0]
+    assert import_parallel.stage_part(path, "csv", part, tmp_path / "stage.sqlite3") == {
+        "ok": False, "why": "the split point is inside a quoted cell"}
+    bulk, plain, took = both(path)
+    assert not took
+    assert bulk == plain and bulk[0][0]
+
+
+def test_errors_in_any_part_are_reported_as_by_the_ordinary_path(both: Callable[..., Any], tmp_path: Path) -> None:
+    products = catalog()
+    products[200]["variants"][0]["barcodes"] = ["4006381333932"]  # bad check digit, in the second half
+    products[230]["variants"][0]["sku"] = products[10]["variants"][0]["sku"]  # a SKU used twice, across parts
+    for fmt in ("jsonl", "csv"):
+        path = write_jsonl(tmp_path / "bad.jsonl", products) if fmt == "jsonl" else write_csv(tmp_path / "bad.csv",
+                                                                                           products)
+        bulk, plain, took = both(path)
+        assert not took
+        assert bulk == plain
+        assert not bulk[0][0] and len(bulk[0][7]) == 2  # rejected, both errors reported
+        assert all(not rows for table, rows in bulk[1].items() if table != "schema")
+
+
+def test_duplicate_product_across_parts_is_declined(both: Callable[..., Any], tmp_path: Path) -> None:
+    products = catalog()
+    dup = json.loads(json.dumps(products[3]))
+    for v in dup["variants"]:
+        v["id"] += "-x"
+        v["sku"] += "-x"
+        v["barcodes"] = []
+    products.append(dup)
+    bulk, plain, took = both(write_jsonl(tmp_path / "dup.jsonl", products), skip_invalid=True)
+    assert not took
+    assert bulk == plain
+    assert bulk[0][0] and "already appears at line 4" in bulk[0][7][0]
+
+
+def test_reimport_over_a_full_catalog_takes_the_ordinary_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              engine: Engine) -> None:
+    monkeypatch.setattr(import_parallel, "MIN_BYTES", 0)
+    monkeypatch.setenv("KIOSK_IMPORT_WORKERS", "2")
+    path = write_jsonl(tmp_path / "c.jsonl", catalog())
+    first = import_file(engine, path)
+    before = content(engine)
+    second = import_file(engine, path)
+    assert first.ok and second.ok
+    assert content(engine) == before
+    assert count(engine, "search_changes") >= 1
