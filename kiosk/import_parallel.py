@@ -29,6 +29,7 @@ before commit; a kiosk killed mid-import loses nothing.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import subprocess
@@ -177,29 +178,38 @@ class _Stager:
         self.db.close()
 
 
-def _jsonl_objects(path: Path, part: Part) -> Iterator[Any]:
+def _jsonl_records(path: Path, part: Part) -> Iterator[ProductRecord]:
+    from kiosk.records_fast import decode_product
+
     with open(path, "rb") as fh:
         fh.seek(part.start)
         data = fh.read(part.end - part.start)
-    try:
-        text = data.decode("utf-8-sig" if part.first else "utf-8")
-    except UnicodeDecodeError:
-        raise Decline("not UTF-8") from None
-    loads = json.loads
-    # JSON strings cannot hold a raw newline, so every "\n" ends a record
-    # (the ordinary reader also splits on a lone "\r": such a file fails to
-    # decode here and is declined).
-    for line in text.split("\n"):
-        line = line.strip()
-        if not line:
+    if part.first and data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    # JSON strings cannot hold a raw line break, so every "\n" ends a record.
+    # The ordinary reader also ends a line at a lone "\r"; leave such a file
+    # to it rather than read its lines differently.
+    if b"\r" in data and b"\r" in data.replace(b"\r\n", b""):
+        raise Decline("lines end in a lone carriage return")
+    for line in data.split(b"\n"):
+        rec = decode_product(line)  # msgspec validates the UTF-8 too
+        if rec is not None:
+            yield rec
+            continue
+        # Unusual or wrong: the ordinary path's reader and rules decide.
+        try:
+            text = line.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise Decline("not UTF-8") from None
+        if not text:
             continue
         try:
-            obj = loads(line)
+            obj = json.loads(text)
         except ValueError:
             raise Decline("bad JSON") from None
         if isinstance(obj, dict) and obj.get("format") == FORMAT_NAME:
             raise Decline("a JSON catalog document")
-        yield obj
+        yield parse_product(obj)
 
 
 def _csv_objects(path: Path, part: Part, warnings: list[str]) -> Iterator[Any]:
@@ -266,8 +276,8 @@ def stage_part(path: Path, fmt: str, part: Part, out: Path) -> dict[str, Any]:
     stager = _Stager(out)
     try:
         if fmt == "jsonl":
-            for obj in _jsonl_objects(path, part):
-                stager.add(parse_product(obj))
+            for rec in _jsonl_records(path, part):
+                stager.add(rec)
         else:
             for src in _csv_objects(path, part, warnings):
                 if src.row_errors:

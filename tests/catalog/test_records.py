@@ -269,3 +269,69 @@ def test_clean_variants_take_the_fast_path() -> None:
 
     assert _fast_variant(variant()) == parse_product(product()).variants[0]
     assert _fast_variant(variant(barcodes=[UPCA], options={}, compare_at_price=None, stock=None)) is not None
+
+
+# ------------------------------------------------- msgspec fast path (bulk import)
+
+NEAR_TEXT = st.sampled_from(["", " ", "  x", "x  y", "x ", "a\u00a0b", "a\nb", "a\tb", "a\u200bb", "\ud800",
+                             "12.50", "1.005", "12", "EUR", "eur", "JPY", "036000291452", "4006381333932",
+                             "96385074", "4006381333931", "asset:a/b.png", "https://x.example/v.png", "ftp://x",
+                             "Décor > Vases", "kiosk-catalog", "2026-11-01T10:00:00Z", "2026-11-01", "0", "-1",
+                             "x" * 129, "y" * 501])
+
+
+@st.composite
+def mangled_product_lines(draw: st.DrawFn) -> str:
+    """A valid product (as a JSON line) with product and variant fields replaced by arbitrary or near-valid values."""
+    import json
+
+    obj = product(variants=[variant(), variant(id="V2", sku="S2", barcodes=[EAN13_B], options={"Size": "M"}),
+                            variant(id="", sku="S3", barcodes=[UPCA, EAN8], compare_at_price=None)])
+    values = json_values | NEAR_TEXT | st.lists(NEAR_TEXT, max_size=3) | st.dictionaries(NEAR_TEXT, NEAR_TEXT,
+                                                                                          max_size=2)
+    for key in draw(st.lists(st.sampled_from([*PRODUCT_KEYS, "format"]), max_size=3)):
+        obj[key] = draw(values)
+    for i in draw(st.lists(st.integers(0, 2), max_size=3)):
+        if isinstance(obj.get("variants"), list) and len(obj["variants"]) > i and isinstance(obj["variants"][i], dict):
+            key = draw(st.sampled_from(VARIANT_KEYS))
+            if draw(st.booleans()):
+                obj["variants"][i].pop(key, None)
+            else:
+                obj["variants"][i][key] = draw(values)
+    if draw(st.booleans()) and isinstance(obj.get("variants"), list) and len(obj["variants"]) > 1:
+        # A SKU, id or code used twice within the product.
+        key = draw(st.sampled_from(["sku", "id", "barcodes"]))
+        if isinstance(obj["variants"][0], dict) and isinstance(obj["variants"][1], dict):
+            obj["variants"][1][key] = obj["variants"][0].get(key)
+    return json.dumps(obj, ensure_ascii=draw(st.booleans()))
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mangled_product_lines())
+def test_msgspec_fast_path_agrees_with_parse_product(line: str) -> None:
+    # decode_product may decline anything, but what it accepts must be the
+    # very record parse_product makes, and it must accept nothing that
+    # parse_product refuses (the error messages then come from parse_product).
+    import json
+
+    from kiosk.records_fast import decode_product
+
+    fast = decode_product(line.encode("utf-8", "surrogatepass"))
+    try:
+        expected = parse_product(json.loads(line))
+    except RecordError:
+        assert fast is None
+        return
+    if fast is not None:
+        assert fast == expected
+
+
+def test_clean_products_take_the_msgspec_fast_path() -> None:
+    import json
+
+    from kiosk.records_fast import decode_product
+
+    for obj in (product(), product(name="Oslo  sofa ", description="Two\r\nlines", tags=["a", "a"], updated_at=None),
+                product(variants=[variant(barcodes=[UPCA], options={}, compare_at_price=None, stock=0, id="")])):
+        rec = decode_product(json.dumps(obj).encode())
+        assert rec is not None and rec == parse_product(obj)
