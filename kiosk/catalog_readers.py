@@ -15,6 +15,7 @@ import contextlib
 import csv
 import io
 import json
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -364,11 +365,14 @@ class _Header:
     # (record key, cell position) of the variant's plain text fields.
     variant_text: list[tuple[str, int]] = field(default_factory=list)
     pos: dict[str, int] = field(default_factory=dict)  # column -> position, -1 when absent
+    # The product-level cells of a row, in one C call.
+    product_cells: Any = None
 
     def prepare(self) -> None:
         """Precompute cell positions: the row loop runs 200,000 times."""
         idx = self.index
         self.product_cols = [(c, idx[c]) for c in CSV_PRODUCT_COLUMNS if c in idx]
+        self.product_cells = operator.itemgetter(*(at for _, at in self.product_cols)) if self.product_cols else None
         self.variant_text = [(key, idx[col]) for col, key in (
             ("sku", "sku"), ("price", "price"), ("currency", "currency"), ("variant_title", "title"),
             ("aisle", "aisle"), ("bay", "bay"), ("platform_variant_id", "platform_variant_id"),
@@ -416,7 +420,7 @@ class _Group:
     """The rows of one CSV product being assembled into a product object."""
 
     __slots__ = ("pid", "line", "product", "raw", "variants", "variant_lines", "field_lines", "images", "tags",
-                 "row_errors")
+                 "row_errors", "seen_product_cells", "seen_images", "seen_tags")
 
     def __init__(self, pid: str, line: int) -> None:
         self.pid = pid
@@ -429,6 +433,11 @@ class _Group:
         self.images: list[str] = []
         self.tags: list[str] = []
         self.row_errors: list[tuple[int, str, str]] = []
+        # The product-level cells, images and tags of the last good row: a
+        # row that repeats them (the usual export) has nothing new to check.
+        self.seen_product_cells: Any = None
+        self.seen_images: str | None = None
+        self.seen_tags: str | None = None
 
     def source(self) -> SourceProduct:
         obj = self.product
@@ -472,11 +481,12 @@ def _product_value(col: str, raw: str) -> Any:
 def _add_row(group: _Group, header: _Header, cells: list[str], line: int) -> None:
     """Fold one CSV row into its product; a bad row is recorded and left out."""
     pos = header.pos
+    product_cells = header.product_cells(cells) if header.product_cells is not None else None
     try:
         # Product-level columns: blank means "same as above"; a different
         # value on a later row of the same product is a mistake to report.
         staged: list[tuple[str, str, Any]] = []
-        for col, at in header.product_cols:
+        for col, at in header.product_cols if product_cells != group.seen_product_cells else ():
             raw = cells[at]
             if not raw or raw.isspace():
                 continue
@@ -528,13 +538,16 @@ def _add_row(group: _Group, header: _Header, cells: list[str], line: int) -> Non
         group.raw[col] = raw
         group.product[col] = value
         group.field_lines[col] = line
+    group.seen_product_cells = product_cells
     at = pos["image_url"]
-    if at >= 0 and cells[at]:
+    if at >= 0 and cells[at] and cells[at] != group.seen_images:
+        group.seen_images = cells[at]
         for ref in _split_list(cells[at]):
             if ref not in group.images:
                 group.images.append(ref)
     at = pos["tags"]
-    if at >= 0 and cells[at]:
+    if at >= 0 and cells[at] and cells[at] != group.seen_tags:
+        group.seen_tags = cells[at]
         for tag in _split_list(cells[at]):
             if tag not in group.tags:
                 group.tags.append(tag)

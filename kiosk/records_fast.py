@@ -18,11 +18,12 @@ paths. The catalog tests compare the two on generated products.
 
 from __future__ import annotations
 
+import json
+from datetime import timezone
 from typing import Annotated, Any
 
 import msgspec
 
-from kiosk.barcodes import check_digit
 from kiosk.records import (
     _GOOD_CURRENCIES,
     FORMAT_NAME,
@@ -95,9 +96,48 @@ class _Product(msgspec.Struct):
 
 _decoder = msgspec.json.Decoder(_Product)
 
+# GS1 check digits by table: weighted digit sums of every 3-digit group,
+# for the two weight patterns (1,3,1) and (3,1,3). A key that is not three
+# ASCII digits is simply missing, which declines the code.
+_W131 = {f"{n:03d}": (n // 100) + 3 * (n // 10 % 10) + n % 10 for n in range(1000)}
+_W313 = {f"{n:03d}": 3 * (n // 100) + (n // 10 % 10) + 3 * (n % 10) for n in range(1000)}
+_DIGIT = {str(n): n for n in range(10)}
+
+
+def _normal_code(code: str) -> str | None:
+    """An EAN-13 / EAN-8 / UPC-A code with a right check digit in normal form (as validate_barcode), else None."""
+    n = len(code)
+    if n == 12:
+        code = "0" + code
+        n = 13
+    try:
+        if n == 13:
+            total = _W131[code[0:3]] + _W313[code[3:6]] + _W131[code[6:9]] + _W313[code[9:12]] + _DIGIT[code[12]]
+        elif n == 8:
+            total = _W313[code[0:3]] + _W131[code[3:6]] + 3 * _DIGIT[code[6]] + _DIGIT[code[7]]
+        else:
+            return None
+    except KeyError:
+        return None
+    return code if total % 10 == 0 else None
+
 
 class _Declined(Exception):
     pass
+
+
+# (price text, currency) -> minor units, for prices parse_decimal accepts.
+_PRICES: dict[tuple[str, str], int] = {}
+
+
+def _price(key: tuple[str, str]) -> int:
+    minor = _cached_price(*key)
+    if minor is None:
+        raise _Declined
+    if len(_PRICES) > 100_000:
+        _PRICES.clear()
+    _PRICES[key] = minor
+    return minor
 
 
 def _tidy(value: str, path: str, *, max_len: int, required: bool = False, collapse: bool = False) -> str:
@@ -128,7 +168,8 @@ def decode_product(line: bytes | str) -> ProductRecord | None:
         return None
 
 
-def _check(p: _Product) -> ProductRecord:
+def _product_fields(p: _Product) -> tuple[Any, ...]:
+    """The product's own fields, tidied and checked as parse_product does (variants aside)."""
     if p.format == FORMAT_NAME:
         raise _Declined
     # The same tidying and limits as parse_product, in the same words when
@@ -166,10 +207,20 @@ def _check(p: _Product) -> ProductRecord:
     brand = _tidy(p.brand, "brand", max_len=MAX_BRAND, collapse=True)
     ppid = _tidy(p.platform_product_id, "platform_product_id", max_len=MAX_ID)
     updated_at = parse_timestamp(p.updated_at, "updated_at") if p.updated_at is not None else None
+    return pid, name, brand, description, category, tags, images, online_url, ppid, p.featured, updated_at
 
+
+def _check(p: _Product) -> ProductRecord:
+    pid, name, brand, description, category, tags, images, online_url, ppid, featured, updated_at = \
+        _product_fields(p)
     variants: list[VariantRecord] = []
-    seen: set[str] = set()  # variant ids, SKUs and codes: any repeat declines
+    # Variant ids, SKUs and codes: a repeat within the product declines.
+    vids: list[str] = []
+    skus: list[str] = []
+    all_codes: list[str] = []
     good_currencies = _GOOD_CURRENCIES
+    normal_code = _normal_code
+    prices = _PRICES
     for v in p.variants:
         sku = v.sku
         vid = v.id or sku
@@ -188,13 +239,17 @@ def _check(p: _Product) -> ProductRecord:
             if _currency_error(currency) is not None:
                 raise _Declined
             good_currencies.add(currency)
-        price = _cached_price(v.price, currency)
+        key = (v.price, currency)
+        price = prices.get(key)
         if price is None:
-            raise _Declined
+            price = _price(key)
         compare = v.compare_at_price
         if compare is not None:
-            compare = _cached_price(compare, currency)
-            if compare is None or compare < price:
+            key = (compare, currency)
+            compare = prices.get(key)
+            if compare is None:
+                compare = _price(key)
+            if compare < price:
                 raise _Declined
         options = v.options
         for oname, ovalue in options.items():
@@ -205,33 +260,208 @@ def _check(p: _Product) -> ProductRecord:
                 raise _Declined
         codes = v.barcodes
         if codes:
-            normal = []
-            for code in codes:
-                n = len(code)
-                if n == 12:
-                    code = "0" + code
-                elif n != 13 and n != 8:
-                    raise _Declined
-                if (not code.isdigit() or not code.isascii() or check_digit(code[:-1]) != ord(code[-1]) - 48
-                        or code in normal):
-                    raise _Declined
-                normal.append(code)
-            codes = normal
-            for code in codes:
-                key = "b" + code
-                if key in seen:
-                    raise _Declined
-                seen.add(key)
-        ikey = "i" + vid
-        skey = "s" + sku
-        if ikey in seen or skey in seen:
-            raise _Declined
-        seen.add(ikey)
-        seen.add(skey)
+            codes = [normal_code(code) for code in codes]
+            if None in codes:
+                raise _Declined
+            all_codes.extend(codes)
+        vids.append(vid)
+        skus.append(sku)
         variants.append(VariantRecord(vid, sku, price, currency, title, options, compare, codes, v.stock,
                                       v.online_available, aisle, bay, pvid, ""))
+    if len(set(vids)) != len(vids) or len(set(skus)) != len(skus) or len(set(all_codes)) != len(all_codes):
+        raise _Declined
     return ProductRecord(pid, name, variants, brand, description, category, tags, images,
-                         online_url, ppid, p.featured, updated_at)
+                         online_url, ppid, featured, updated_at)
 
 
-__all__ = ["decode_product"]
+# ------------------------------------------------------- rows for a bulk writer
+
+#: Column order of the rows a :class:`RowSink` makes (the catalog tables'
+#: columns as kiosk.catalog_store writes them; ``cat`` is the category path
+#: as JSON, ``updated_at`` None when the source gave no time).
+PRODUCT_COLUMNS = ("id", "name", "brand", "description", "cat", "online_url", "platform_product_id", "featured",
+                   "updated_at")
+VARIANT_COLUMNS = ("id", "product_id", "sku", "title", "options", "position", "price_minor", "compare_at_minor",
+                   "currency", "stock_store", "online_available", "aisle", "bay", "platform_variant_id",
+                   "image_url")
+
+
+class RowSink:
+    """Catalog rows for validated products, ready for ``executemany``.
+
+    :meth:`add_record` takes a record from ``parse_product``;
+    :meth:`add_lines` takes a chunk of JSON lines and validates them
+    column by column (one C-level pass per field over the whole chunk
+    instead of a Python loop per variant), or declines the chunk so that
+    the caller takes the lines one by one. Both give the same rows for
+    the same products (the catalog tests compare them).
+    """
+
+    def __init__(self) -> None:
+        self.products: list[tuple[Any, ...]] = []
+        self.variants: list[tuple[Any, ...]] = []
+        self.barcodes: list[tuple[str, str]] = []
+        self.images: list[tuple[str, int, str, str]] = []
+        self.tags: list[tuple[str, str]] = []
+        self.product_count = 0
+        self.variant_count = 0
+        self._options: dict[tuple[tuple[str, str], ...], str] = {}
+        self._times: dict[Any, str] = {}
+        self._cats: dict[tuple[str, ...], str] = {}
+
+    def clear(self) -> None:
+        """Forget the rows (after they were written); counts and caches stay."""
+        for rows in (self.products, self.variants, self.barcodes, self.images, self.tags):
+            rows.clear()
+
+    def _product_row(self, pid: str, name: str, brand: str, description: str, category: list[str],
+                     online_url: str, ppid: str, featured: bool, updated_at: Any) -> None:
+        stamp = None
+        if updated_at is not None:
+            stamp = self._times.get(updated_at)
+            if stamp is None:
+                # The text kiosk.models.UTCDateTime stores.
+                stamp = self._times[updated_at] = updated_at.astimezone(timezone.utc).isoformat(
+                    timespec="microseconds")
+        cat = None
+        if category:
+            key = tuple(category)
+            cat = self._cats.get(key)
+            if cat is None:
+                cat = self._cats[key] = json.dumps(category)
+        self.products.append((pid, name, brand, description, cat, online_url, ppid, int(featured), stamp))
+
+    def _options_json(self, key: tuple[tuple[str, str], ...], options: dict[str, str]) -> str:
+        opts = self._options.get(key)
+        if opts is None:
+            opts = self._options[key] = json.dumps(options)
+        return opts
+
+    def add_record(self, rec: ProductRecord) -> None:
+        """Rows for one validated product."""
+        pid = rec.id
+        self._product_row(pid, rec.name, rec.brand, rec.description, rec.category, rec.online_url,
+                          rec.platform_product_id, rec.featured, rec.updated_at)
+        variants = self.variants
+        barcodes = self.barcodes
+        for pos, v in enumerate(rec.variants):
+            opts = self._options_json(tuple(v.options.items()), v.options)
+            variants.append((v.id, pid, v.sku, v.title, opts, pos, v.price_minor, v.compare_at_minor, v.currency,
+                             v.stock, int(v.online_available), v.aisle, v.bay, v.platform_variant_id, v.image))
+            for code in v.barcodes:
+                barcodes.append((code, v.id))
+        self.images.extend((pid, pos, url, "") for pos, url in enumerate(rec.images))
+        self.tags.extend((pid, tag) for tag in rec.tags)
+        self.product_count += 1
+        self.variant_count += len(rec.variants)
+
+    def add_lines(self, lines: list[bytes]) -> bool:
+        """Rows for a chunk of product lines, if every one is clean; False (nothing added) otherwise."""
+        decode = _decoder.decode
+        try:
+            # One line at a time: a product may not span lines, nor a line hold two.
+            ps = [decode(line) for line in lines]
+        except (msgspec.MsgspecError, UnicodeDecodeError):
+            return False
+        try:
+            return self._add_structs(ps)
+        except (_Declined, RecordError):
+            return False
+
+    def add_objects(self, objs: list[Any]) -> bool:
+        """Like :meth:`add_lines` for decoded product objects (as the CSV reader assembles them)."""
+        try:
+            ps = msgspec.convert(objs, list[_Product])
+        except msgspec.MsgspecError:
+            return False
+        try:
+            return self._add_structs(ps)
+        except (_Declined, RecordError):
+            return False
+
+    def _add_structs(self, ps: list[_Product]) -> bool:
+        mark = (len(self.products), len(self.images), len(self.tags))
+        try:
+            return self._add_structs_or_raise(ps)
+        except BaseException:
+            # All or nothing: drop this chunk's product rows.
+            del self.products[mark[0]:], self.images[mark[1]:], self.tags[mark[2]:]
+            raise
+
+    def _add_structs_or_raise(self, ps: list[_Product]) -> bool:
+        pids: list[str] = []
+        for p in ps:
+            pid, name, brand, description, category, tags, images, online_url, ppid, featured, updated_at = \
+                _product_fields(p)
+            self._product_row(pid, name, brand, description, category, online_url, ppid, featured, updated_at)
+            if images:
+                self.images.extend((pid, pos, url, "") for pos, url in enumerate(images))
+            if tags:
+                self.tags.extend((pid, tag) for tag in tags)
+            pids.append(pid)
+        vs = [v for p in ps for v in p.variants]
+        n = len(vs)
+        skus = [v.sku for v in vs]
+        vids = [v.id or v.sku for v in vs]
+        aisles = [v.aisle for v in vs]
+        bays = [v.bay for v in vs]
+        pvids = [v.platform_variant_id for v in vs]
+        titles = [v.title for v in vs]
+        # Each check below runs once over a whole column, as _check runs it per value.
+        plain = "".join(skus) + "".join(vids) + "".join(aisles) + "".join(bays) + "".join(pvids)
+        if " " in plain or not plain.isprintable():
+            raise _Declined
+        framed = "\n" + "\n".join(titles) + "\n"  # "\n" marks each title's edges
+        if (not "".join(titles).isprintable() or "  " in framed or " \n" in framed or "\n " in framed
+                or max(map(len, titles)) > MAX_TITLE):
+            raise _Declined
+        if len(set(vids)) != n or len(set(skus)) != n:
+            raise _Declined  # a repeat within a product, or across the chunk: take it product by product
+        currencies = [v.currency for v in vs]
+        for currency in set(currencies).difference(_GOOD_CURRENCIES):
+            if _currency_error(currency) is not None:
+                raise _Declined
+            _GOOD_CURRENCIES.add(currency)
+        prices = _PRICES
+        keys = list(zip([v.price for v in vs], currencies))
+        minor = list(map(prices.get, keys))
+        if None in minor:
+            minor = [m if m is not None else _price(k) for m, k in zip(minor, keys)]
+        ckeys = list(zip([v.compare_at_price for v in vs], currencies))
+        compare = [prices.get(k) if k[0] is not None else None for k in ckeys]
+        compare = [_price(k) if c is None and k[0] is not None else c for c, k in zip(compare, ckeys)]
+        if any(c is not None and c < m for c, m in zip(compare, minor)):
+            raise _Declined
+        option_dicts = [v.options for v in vs]
+        option_keys = [tuple(o.items()) for o in option_dicts]
+        options = list(map(self._options.get, option_keys))
+        if None in options:
+            options = [o if o is not None else self._checked_options(k, d)
+                       for o, k, d in zip(options, option_keys, option_dicts)]
+        code_lists = [v.barcodes for v in vs]
+        codes = [c for cl in code_lists for c in cl]
+        if codes:
+            normal = list(map(_normal_code, codes))
+            if None in normal or len(set(normal)) != len(normal):
+                raise _Declined
+            self.barcodes.extend(zip(normal, [vid for vid, cl in zip(vids, code_lists) for _ in cl]))
+        positions = [i for p in ps for i in range(len(p.variants))]
+        owners = [pid for pid, p in zip(pids, ps) for _ in p.variants]
+        self.variants.extend(zip(vids, owners, skus, titles, options, positions, minor, compare, currencies,
+                                 [v.stock for v in vs], [int(v.online_available) for v in vs], aisles, bays, pvids,
+                                 [""] * n))
+        self.product_count += len(ps)
+        self.variant_count += n
+        return True
+
+    def _checked_options(self, key: tuple[tuple[str, str], ...], options: dict[str, str]) -> str:
+        for oname, ovalue in key:
+            if not (oname and ovalue and len(oname) <= MAX_OPTION_NAME and len(ovalue) <= MAX_OPTION_VALUE
+                    and (oname + ovalue).isprintable()
+                    and oname[0] != " " and oname[-1] != " " and ovalue[0] != " " and ovalue[-1] != " "
+                    and "  " not in oname and "  " not in ovalue):
+                raise _Declined
+        return self._options_json(key, options)
+
+
+__all__ = ["PRODUCT_COLUMNS", "VARIANT_COLUMNS", "RowSink", "decode_product"]

@@ -84,8 +84,10 @@ def content(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     out = {}
     with engine.connect() as conn:
         for table in CATALOG_TABLES:
-            # Products by id: the ordinary path writes each batch's timed products before the untimed ones.
-            order = "id" if table == "products" else "rowid"
+            # By key where the order of rows differs: the ordinary path writes each batch's timed products
+            # before the untimed ones; the bulk path writes variants and barcodes sorted by key. Products
+            # keep the file's order there (the search index reads them in table order).
+            order = {"products": "id", "variants": "id", "barcodes": "code"}.get(table, "rowid")
             rows = [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY {order}")]
             if table == "products":
                 rows = [r[:-1] + (r[-1] if r[-1].startswith("2026-11-01") else "arrival",) for r in rows]
