@@ -280,13 +280,29 @@ NEAR_TEXT = st.sampled_from(["", " ", "  x", "x  y", "x ", "a\u00a0b", "a\nb", "
                              "x" * 129, "y" * 501])
 
 
+def _ean13(n: int, prefix: str = "20") -> str:
+    from kiosk.barcodes import check_digit
+
+    body = f"{prefix}{n:0{12 - len(prefix)}d}"
+    return body + str(check_digit(body))
+
+
 @st.composite
-def mangled_product_lines(draw: st.DrawFn) -> str:
-    """A valid product (as a JSON line) with product and variant fields replaced by arbitrary or near-valid values."""
+def mangled_product_lines(draw: st.DrawFn, salt: int = 0) -> str:
+    """A valid product (as a JSON line) with product and variant fields replaced by arbitrary or near-valid values.
+
+    A non-zero ``salt`` gives the product its own ids, SKUs and codes (for chunks of several products).
+    """
     import json
 
-    obj = product(variants=[variant(), variant(id="V2", sku="S2", barcodes=[EAN13_B], options={"Size": "M"}),
-                            variant(id="", sku="S3", barcodes=[UPCA, EAN8], compare_at_price=None)])
+    if salt:
+        obj = product(id=f"P-{salt}", variants=[
+            variant(id=f"V1-{salt}", sku=f"S1-{salt}", barcodes=[_ean13(3 * salt)]),
+            variant(id=f"V2-{salt}", sku=f"S2-{salt}", barcodes=[_ean13(3 * salt + 1)], options={"Size": "M"}),
+            variant(id="", sku=f"S3-{salt}", barcodes=[_ean13(3 * salt + 2, "0")[1:]], compare_at_price=None)])
+    else:
+        obj = product(variants=[variant(), variant(id="V2", sku="S2", barcodes=[EAN13_B], options={"Size": "M"}),
+                                variant(id="", sku="S3", barcodes=[UPCA, EAN8], compare_at_price=None)])
     values = json_values | NEAR_TEXT | st.lists(NEAR_TEXT, max_size=3) | st.dictionaries(NEAR_TEXT, NEAR_TEXT,
                                                                                           max_size=2)
     for key in draw(st.lists(st.sampled_from([*PRODUCT_KEYS, "format"]), max_size=3)):
@@ -335,3 +351,54 @@ def test_clean_products_take_the_msgspec_fast_path() -> None:
                 product(variants=[variant(barcodes=[UPCA], options={}, compare_at_price=None, stock=0, id="")])):
         rec = decode_product(json.dumps(obj).encode())
         assert rec is not None and rec == parse_product(obj)
+
+
+def _sink_rows(sink: Any) -> tuple[Any, ...]:
+    return (sink.products, sink.variants, sink.barcodes, sink.images, sink.tags, sink.product_count,
+            sink.variant_count)
+
+
+@st.composite
+def mangled_chunks(draw: st.DrawFn) -> list[str]:
+    """1-4 product lines, mostly with their own ids and codes (now and then a repeat across products)."""
+    n = draw(st.integers(1, 4))
+    return [draw(mangled_product_lines(salt=draw(st.sampled_from([i + 1, i + 1, i + 1, 1])))) for i in range(n)]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mangled_chunks())
+def test_chunk_rows_agree_with_parse_product(lines: list[str]) -> None:
+    # The bulk import validates a chunk of lines column by column; when it
+    # accepts the chunk, every product must be valid and give the rows that
+    # parse_product's record gives.
+    import json
+
+    from kiosk.records_fast import RowSink
+
+    chunk, one_by_one = RowSink(), RowSink()
+    accepted = chunk.add_lines([line.encode("utf-8", "surrogatepass") for line in lines])
+    if not accepted:
+        assert _sink_rows(chunk)[:5] == ([], [], [], [], [])
+        return
+    for line in lines:
+        one_by_one.add_record(parse_product(json.loads(line)))  # raises if the chunk took a bad product
+    assert _sink_rows(chunk) == _sink_rows(one_by_one)
+
+
+def test_clean_products_take_the_chunk_path() -> None:
+    import json
+
+    from kiosk.records_fast import RowSink
+
+    objs = [product(), product(id="P-2", name="Two", tags=["a", "a"], updated_at=None,
+                               variants=[variant(id="V-9", sku="S-9", barcodes=[UPCA], options={}, stock=0),
+                                         variant(id="", sku="S-10", barcodes=[], compare_at_price=None)])]
+    chunk, one_by_one = RowSink(), RowSink()
+    assert chunk.add_lines([json.dumps(o).encode() for o in objs])
+    assert chunk.add_objects([product(id="P-3", variants=[variant(id="V-3", sku="S-3", barcodes=[EAN8])])])
+    for obj in [*objs, product(id="P-3", variants=[variant(id="V-3", sku="S-3", barcodes=[EAN8])])]:
+        one_by_one.add_record(parse_product(obj))
+    assert _sink_rows(chunk) == _sink_rows(one_by_one)
+    # A chunk with one bad product adds nothing (the caller goes product by product).
+    assert not chunk.add_lines([json.dumps(product(id="P-4")).encode(), b'{"id": "P-5"}'])
+    assert _sink_rows(chunk) == _sink_rows(one_by_one)
