@@ -30,7 +30,9 @@ before commit; a kiosk killed mid-import loses nothing.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -46,6 +48,8 @@ from kiosk.records import FORMAT_NAME, ProductRecord, RecordError, parse_product
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
+_log = logging.getLogger(__name__)
+
 #: Files smaller than this take the ordinary path (starting workers costs ~0.1 s).
 MIN_BYTES = 8 * 1024 * 1024
 #: Formats a file can be split in (a JSON document is one value).
@@ -60,13 +64,13 @@ _DEFERRED_INDEXES = ("ix_products_category_id", "ix_variants_product_position", 
 # category path as JSON (resolved to a category id by the importer);
 # ``updated_at`` is NULL when the source gave no time.
 _STAGE_SCHEMA = (
-    "CREATE TABLE products (id, name, brand, description, cat, online_url, platform_product_id, featured, "
+    "CREATE TABLE IF NOT EXISTS products (id, name, brand, description, cat, online_url, platform_product_id, featured, "
     "updated_at)",
-    "CREATE TABLE variants (id, product_id, sku, title, options, position, price_minor, compare_at_minor, "
+    "CREATE TABLE IF NOT EXISTS variants (id, product_id, sku, title, options, position, price_minor, compare_at_minor, "
     "currency, stock_store, online_available, aisle, bay, platform_variant_id, image_url)",
-    "CREATE TABLE barcodes (code, variant_id)",
-    "CREATE TABLE images (product_id, position, url, alt)",
-    "CREATE TABLE tags (product_id, tag)",
+    "CREATE TABLE IF NOT EXISTS barcodes (code, variant_id)",
+    "CREATE TABLE IF NOT EXISTS images (product_id, position, url, alt)",
+    "CREATE TABLE IF NOT EXISTS tags (product_id, tag)",
 )
 _STAGE_INSERTS = {
     "products": "INSERT INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -77,6 +81,8 @@ _STAGE_INSERTS = {
 }
 # Products staged per executemany round.
 _STAGE_BATCH = 2000
+# How much of a part's share moves from the first part to the last.
+_SMALLER_FIRST = 0.2
 # Variant rows a worker holds to write as one sorted run.
 _SORTED_RUN = 300_000
 # JSONL lines validated together, column by column (a chunk with anything
@@ -123,6 +129,7 @@ class _Stager:
         self.db = sqlite3.connect(out, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("PRAGMA busy_timeout=60000")
         for sql in _STAGE_SCHEMA:
             self.db.execute(sql)
         self.db.execute("BEGIN")
@@ -311,8 +318,24 @@ def stage_part(path: Path, fmt: str, part: Part, out: Path) -> dict[str, Any]:
     return {"ok": True, "products": stager.products, "variants": stager.variants, "warnings": warnings}
 
 
+def _die_with_parent(parent: int) -> None:
+    """Linux: end this worker if the importer ends (killed mid-import, its transaction is gone anyway)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it ended before the line above
+        os._exit(1)
+
+
 def _worker_main(argv: list[str]) -> int:
     args = json.loads(argv[0])
+    _die_with_parent(args["parent"])
     part = Part(**args["part"])
     result = stage_part(Path(args["path"]), args["format"], part, Path(args["out"]))
     sys.stdout.write(json.dumps(result))
@@ -337,7 +360,9 @@ def split(path: Path, fmt: str, parts: int) -> list[Part]:
     with open(path, "rb") as fh:
         pos = quotes = lines = 0
         for k in range(1, parts):
-            target = max(size * k // parts, pos)
+            # Earlier parts are smaller: the first is copied into the
+            # catalog while the later ones are still being validated.
+            target = max(int(size * (k - _SMALLER_FIRST) / parts), pos)
             skipped = fh.read(target - pos)
             pos = target
             quotes += skipped.count(b'"')
@@ -361,50 +386,59 @@ def split(path: Path, fmt: str, parts: int) -> list[Part]:
             for i in range(len(cuts) - 1)]
 
 
-def _run_workers(path: Path, fmt: str, parts: list[Part], tmp: Path) -> list[tuple[Path, dict[str, Any]]]:
-    """Run one worker per part; raises :class:`Decline` if any of them declines."""
+def _start_workers(path: Path, fmt: str, parts: list[Part], outs: list[Path]) -> list[subprocess.Popen[bytes]]:
+    """One worker process per part, each staging into its file."""
     env = dict(os.environ)
     # The workers import this package from where this process found it.
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     procs = []
-    for i, part in enumerate(parts):
-        out = tmp / f"stage-{i}.sqlite3"
-        arg = json.dumps({"path": str(path), "format": fmt, "out": str(out),
+    for part, out in zip(parts, outs):
+        arg = json.dumps({"path": str(path), "format": fmt, "out": str(out), "parent": os.getpid(),
                           "part": {"start": part.start, "end": part.end, "first": part.first, "last": part.last,
                                    "boundary_line": part.boundary_line}})
-        proc = subprocess.Popen([sys.executable, "-m", "kiosk.import_parallel", arg], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        procs.append((out, proc))
-    results = []
-    why = None
-    for out, proc in procs:
-        stdout, stderr = proc.communicate()
-        try:
-            result = json.loads(stdout) if proc.returncode == 0 else None
-        except ValueError:
-            result = None
-        if result is None:
-            why = why or f"worker failed: {stderr.decode(errors='replace')[-500:]}"
-        elif not result["ok"]:
-            why = why or result["why"]
-        results.append((out, result))
-    if why is not None:
-        raise Decline(why)
-    return results
+        procs.append(subprocess.Popen([sys.executable, "-m", "kiosk.import_parallel", arg], env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    return procs
+
+
+def _result(proc: subprocess.Popen[bytes]) -> dict[str, Any]:
+    """Wait for a worker; raises :class:`Decline` unless it staged its whole part."""
+    stdout, stderr = proc.communicate()
+    try:
+        result = json.loads(stdout) if proc.returncode == 0 else None
+    except ValueError:
+        result = None
+    if result is None:
+        raise Decline(f"worker failed: {stderr.decode(errors='replace')[-500:]}")
+    if not result["ok"]:
+        raise Decline(result["why"])
+    return result
 
 
 def workers_for(path: Path, fmt: str) -> int:
     """How many workers to split ``path`` over (0: take the ordinary path)."""
     if fmt not in SPLITTABLE or os.environ.get("KIOSK_IMPORT_WORKERS") == "0":
         return 0
+    wanted = os.environ.get("KIOSK_IMPORT_WORKERS", "")
+    if wanted.isdigit():
+        return int(wanted)  # set by hand (or a test): any file size
     try:
         if path.stat().st_size < MIN_BYTES:
             return 0
     except OSError:
         return 0
-    wanted = os.environ.get("KIOSK_IMPORT_WORKERS")
-    return int(wanted) if wanted and wanted.isdigit() else max(1, min(os.cpu_count() or 1, 4))
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _remove_stale_staging() -> None:
+    """Delete staging files left by an import that was killed (its process is gone)."""
+    import shutil
+
+    for stale in Path(tempfile.gettempdir()).glob("kiosk-import-*-*"):
+        pid = stale.name.split("-")[2]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists() and Path("/proc/self").exists():
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def _catalog_is_empty(raw: Any) -> bool:
@@ -415,6 +449,9 @@ def _catalog_is_empty(raw: Any) -> bool:
 def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
                 on_written: Callable[[int, int, list[str]], None]) -> bool:
     """Import a clean file into an empty catalog through worker processes.
+
+    The first part of the file is the smallest: it is copied into the
+    catalog while the other workers are still validating theirs.
 
     Args:
         engine: The kiosk database.
@@ -430,105 +467,172 @@ def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
     """
     import sqlite3
 
-    from sqlalchemy.exc import IntegrityError
-
-    from kiosk.catalog_store import write_category_paths
-    from kiosk.models import utcnow
-    from kiosk.search.index import update_index
-
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         if not _catalog_is_empty(raw):
             return False
-        with tempfile.TemporaryDirectory(prefix="kiosk-import-") as tmp_dir:
-            try:
-                staged = _run_workers(path, fmt, split(path, fmt, workers), Path(tmp_dir))
-            except Decline:
-                return False
-            names = [f"stage{i}" for i in range(len(staged))]
+        _remove_stale_staging()
+        with tempfile.TemporaryDirectory(prefix=f"kiosk-import-{os.getpid()}-") as tmp_dir:
+            parts = split(path, fmt, workers)
+            outs = [Path(tmp_dir) / f"stage-{i}.sqlite3" for i in range(len(parts))]
+            names = [f"stage{i}" for i in range(len(parts))]
+            for out in outs:
+                with contextlib.closing(sqlite3.connect(out)) as stage:
+                    for sql in _STAGE_SCHEMA:
+                        stage.execute(sql)
             # A page cache that holds the indexes being filled: pages are
             # written to the WAL once at commit instead of spilled and
             # rewritten during the copy. Restored afterwards.
             cache_size = raw.execute("PRAGMA cache_size").fetchone()[0]
             raw.execute(f"PRAGMA cache_size={-_COPY_CACHE_KIB}")
-            # ATTACH is refused inside a transaction: attach first, on the
-            # driver's connection (SQLAlchemy would begin one).
-            for name, (out, _) in zip(names, staged):
-                raw.execute(f"ATTACH DATABASE ? AS {name}", (str(out),))
+            # ATTACH is refused inside a transaction: attach every staging
+            # file first, on the driver's connection (SQLAlchemy would begin
+            # one). A file is read only once its worker has finished.
+            attached = []
+            procs: list[subprocess.Popen[bytes]] = []
             try:
-                trans = conn.begin()
-                try:
-                    done = _copy(conn, names, write_category_paths, utcnow)
-                except (IntegrityError, sqlite3.IntegrityError):
-                    done = None  # a value used twice in the file: the ordinary path says where
-                if done is None:
-                    trans.rollback()
-                    return False
-                products, variants, ids = done
-                on_written(products, variants, [w for _, r in staged for w in r["warnings"]])
-                update_index(conn, ids)
-                trans.commit()
-            except BaseException:
-                if conn.in_transaction():
-                    conn.rollback()
-                raise
+                for name, out in zip(names, outs):
+                    raw.execute(f"ATTACH DATABASE ? AS {name}", (str(out),))
+                    attached.append(name)
+                procs = _start_workers(path, fmt, parts, outs)
+                return _import_staged(conn, names, procs, on_written)
             finally:
-                for name in names:
+                for proc in procs:
+                    if proc.poll() is None:  # declined early: the others' work is not needed
+                        proc.kill()
+                    proc.communicate()
+                for name in attached:
                     raw.execute(f"DETACH DATABASE {name}")
                 raw.execute(f"PRAGMA cache_size={int(cache_size)}")
-    return True
 
 
-def _copy(conn: Connection, names: list[str], write_category_paths: Any, utcnow: Any
-          ) -> tuple[int, int, list[str]] | None:
-    """Copy the staged rows into the (empty) catalog; None if the catalog is not empty any more."""
-    conn.exec_driver_sql("DELETE FROM categories WHERE 0")  # take the write lock first
-    raw = conn.connection.driver_connection
-    if not _catalog_is_empty(raw):
-        return None
-    paths: set[tuple[str, ...]] = set()
-    for name in names:
-        paths.update(tuple(json.loads(c)) for (c,) in raw.execute(
-            f"SELECT DISTINCT cat FROM {name}.products WHERE cat IS NOT NULL"))
-    category_ids = write_category_paths(conn, paths)
-    raw.execute("CREATE TEMP TABLE import_categories (cat TEXT PRIMARY KEY, id TEXT NOT NULL)")
+def _import_staged(conn: Connection, names: list[str], procs: list[subprocess.Popen[bytes]],
+                   on_written: Callable[[int, int, list[str]], None]) -> bool:
+    """Copy each part as its worker finishes, in one transaction; False (rolled back) if anything declines."""
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError
+
+    from kiosk.search.index import update_index
+
+    trans = conn.begin()
     try:
-        raw.executemany("INSERT INTO temp.import_categories VALUES (?, ?)",
-                        [(json.dumps(list(path)), cid) for path, cid in category_ids.items()])
-        index_sql = [sql for (sql,) in raw.execute(
+        copier = _Copier(conn)
+        if not copier.start():
+            trans.rollback()
+            return False
+        warnings: list[str] = []
+        for name, proc in zip(names, procs):
+            warnings.extend(_result(proc)["warnings"])
+            copier.copy(name)
+        copier.finish()
+        on_written(len(copier.ids), copier.variants, warnings)
+        update_index(conn, copier.ids)
+        trans.commit()
+        return True
+    except (Decline, IntegrityError, sqlite3.IntegrityError) as exc:
+        # A worker declined, or a value is used twice in the file (the
+        # catalog's unique indexes refused it): the ordinary path says where.
+        _log.info("bulk import declined: %s", exc)
+        trans.rollback()
+        return False
+    except BaseException:
+        if trans.is_active:
+            trans.rollback()
+        raise
+
+
+class _Copier:
+    """Staged rows -> the (empty) catalog, part by part, inside the caller's transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.raw = conn.connection.driver_connection
+        self.ids: list[str] = []
+        self.variants = 0
+        self.index_sql: list[str] = []
+        self.names: list[str] = []
+        self.now = ""
+
+    def start(self) -> bool:
+        """Take the write lock, check the catalog is still empty, drop the deferred indexes."""
+        from kiosk.models import utcnow
+
+        self.conn.exec_driver_sql("DELETE FROM categories WHERE 0")  # take the write lock first
+        raw = self.raw
+        if not _catalog_is_empty(raw):
+            return False
+        raw.execute("CREATE TEMP TABLE import_categories (cat TEXT PRIMARY KEY, id TEXT NOT NULL)")
+        self.index_sql = [sql for (sql,) in raw.execute(
             f"SELECT sql FROM main.sqlite_master WHERE type = 'index' AND name IN "
             f"({', '.join('?' * len(_DEFERRED_INDEXES))}) ORDER BY name", _DEFERRED_INDEXES)]
         for index in _DEFERRED_INDEXES:
             raw.execute(f"DROP INDEX IF EXISTS main.{index}")
         # The text kiosk.models.UTCDateTime stores, for products without a time.
-        now = utcnow().astimezone(timezone.utc).isoformat(timespec="microseconds")
-        ids: list[str] = []
-        variants = 0
-        for name in names:
-            raw.execute(
-                "INSERT INTO main.products (id, name, brand, description, category_id, online_url, "
-                "platform_product_id, featured, updated_at) "
-                "SELECT p.id, p.name, p.brand, p.description, c.id, p.online_url, p.platform_product_id, "
-                f"p.featured, coalesce(p.updated_at, ?) FROM {name}.products AS p "
-                "LEFT JOIN temp.import_categories AS c ON c.cat = p.cat ORDER BY p.rowid", (now,))
-            ids.extend(pid for (pid,) in raw.execute(f"SELECT id FROM {name}.products ORDER BY rowid"))
-        for name in names:
-            cur = raw.execute(
-                "INSERT INTO main.variants (id, product_id, sku, title, options, position, price_minor, "
-                "compare_at_minor, currency, stock_store, online_available, aisle, bay, platform_variant_id, "
-                f"image_url) SELECT * FROM {name}.variants ORDER BY rowid")
-            variants += cur.rowcount
-        for name in names:
-            raw.execute(f"INSERT INTO main.barcodes (code, variant_id) SELECT * FROM {name}.barcodes ORDER BY rowid")
-        for name in names:
-            raw.execute("INSERT INTO main.product_images (product_id, position, url, alt) "
-                        f"SELECT * FROM {name}.images ORDER BY rowid")
-            raw.execute(f"INSERT INTO main.product_tags (product_id, tag) SELECT * FROM {name}.tags ORDER BY rowid")
-        for sql in index_sql:
-            raw.execute(sql)
-    finally:
-        raw.execute("DROP TABLE temp.import_categories")
-    return len(ids), variants, ids
+        self.now = utcnow().astimezone(timezone.utc).isoformat(timespec="microseconds")
+        return True
+
+    def copy(self, name: str) -> None:
+        """Copy one staged part (products first: the rest refer to them; categories at the end)."""
+        raw = self.raw
+        raw.execute(
+            "INSERT INTO main.products (id, name, brand, description, category_id, online_url, "
+            "platform_product_id, featured, updated_at) "
+            "SELECT id, name, brand, description, NULL, online_url, platform_product_id, featured, "
+            f"coalesce(updated_at, ?) FROM {name}.products ORDER BY rowid", (self.now,))
+        self.ids.extend(pid for (pid,) in raw.execute(f"SELECT id FROM {name}.products ORDER BY rowid"))
+        cur = raw.execute(
+            "INSERT INTO main.variants (id, product_id, sku, title, options, position, price_minor, "
+            "compare_at_minor, currency, stock_store, online_available, aisle, bay, platform_variant_id, "
+            f"image_url) SELECT * FROM {name}.variants ORDER BY rowid")
+        self.variants += cur.rowcount
+        raw.execute(f"INSERT INTO main.barcodes (code, variant_id) SELECT * FROM {name}.barcodes ORDER BY rowid")
+        raw.execute("INSERT INTO main.product_images (product_id, position, url, alt) "
+                    f"SELECT * FROM {name}.images ORDER BY rowid")
+        raw.execute(f"INSERT INTO main.product_tags (product_id, tag) SELECT * FROM {name}.tags ORDER BY rowid")
+        self.names.append(name)
+
+    def finish(self) -> None:
+        """Create the categories and point the products at them; rebuild the deferred indexes."""
+        self._categories()
+        for sql in self.index_sql:
+            self.raw.execute(sql)
+        self.raw.execute("DROP TABLE temp.import_categories")
+
+    def _categories(self) -> None:
+        # Categories are created batch by batch in file order, in the
+        # ordinary path's batches: two spellings of one category that share
+        # a slug share the row of the first one seen, as they do there.
+        from kiosk.catalog_store import write_category_paths
+        from kiosk.importer import BATCH_PRODUCTS, BATCH_VARIANTS
+
+        raw = self.raw
+        known: dict[str, str] = {}
+
+        def resolve(batch: dict[str, tuple[str, ...]]) -> None:
+            ids = write_category_paths(self.conn, list(batch.values()))
+            rows = [(cat, ids[path]) for cat, path in batch.items() if cat not in known]
+            known.update(rows)
+            raw.executemany("INSERT INTO temp.import_categories VALUES (?, ?)", rows)
+
+        batch: dict[str, tuple[str, ...]] = {}
+        products = variants = 0
+        for name in self.names:
+            sizes = dict(raw.execute(f"SELECT product_id, count(*) FROM {name}.variants GROUP BY product_id"))
+            for pid, cat in raw.execute(f"SELECT id, cat FROM {name}.products ORDER BY rowid"):
+                if cat is not None and cat not in batch:
+                    batch[cat] = tuple(json.loads(cat))
+                products += 1
+                variants += sizes.get(pid, 0)
+                if products >= BATCH_PRODUCTS or variants >= BATCH_VARIANTS:
+                    resolve(batch)
+                    batch, products, variants = {}, 0, 0
+        if batch:
+            resolve(batch)
+        for name in self.names:
+            raw.execute("UPDATE main.products SET category_id = c.id "
+                        f"FROM {name}.products AS p JOIN temp.import_categories AS c ON c.cat = p.cat "
+                        "WHERE main.products.id = p.id")
 
 
 if __name__ == "__main__":

@@ -200,3 +200,83 @@ def test_reimport_over_a_full_catalog_takes_the_ordinary_path(tmp_path: Path, mo
     assert first.ok and second.ok
     assert content(engine) == before
     assert count(engine, "search_changes") >= 1
+
+
+def test_category_spellings_resolve_in_file_order_as_on_the_ordinary_path(both: Callable[..., Any],
+                                                                          tmp_path: Path) -> None:
+    # "Home Garden" (batch 1) and "Home & Garden" (batch 2) share the slug
+    # home-garden: the first one in the file names the row on both paths,
+    # although "Home & Garden" sorts first.
+    products = catalog(2200)
+    for i, p in enumerate(products):
+        p["variants"] = p["variants"][:1]
+        p["category"] = ["Kitchen"]
+    products[500]["category"] = ["Home Garden", "Pots"]
+    products[1500]["category"] = ["Home & Garden", "Pots"]
+    bulk, plain, took = both(write_jsonl(tmp_path / "spellings.jsonl", products))
+    assert took
+    assert bulk == plain
+    assert ("home-garden", "Home Garden", None, "Home Garden", 0, 0) in bulk[1]["categories"]
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes():
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
+def test_a_kiosk_killed_mid_bulk_import_loses_nothing(tmp_path: Path, engine: Engine, db_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import subprocess
+    import tempfile
+    import time
+
+    from .conftest import KIOSK
+
+    products = catalog(30000)
+    for p in products:
+        p["variants"] = p["variants"][:2]
+    path = write_jsonl(tmp_path / "big.jsonl", products)
+    schema = content(engine)["schema"]
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = {**os.environ, "KIOSK_DB": str(db_path), "KIOSK_IMPORT_WORKERS": "2", "TMPDIR": str(scratch),
+           "HOME": str(tmp_path)}
+    proc = subprocess.Popen([str(KIOSK), "import", str(path)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        # Kill it once the workers are writing their staging files (the import's
+        # transaction is open by then: write lock taken, indexes dropped in it).
+        deadline = time.monotonic() + 60
+        while not any(f.stat().st_size > 200_000 for f in scratch.glob("kiosk-import-*/stage-*.sqlite3")):
+            assert proc.poll() is None, "the import ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        proc.kill()
+    finally:
+        proc.wait()
+    # The workers end with the importer (nothing left burning the kiosk's CPU).
+    deadline = time.monotonic() + 30
+    while _processes_mentioning(str(scratch)):
+        assert time.monotonic() < deadline, "worker processes outlived the killed import"
+        time.sleep(0.02)
+    # Nothing of the import is in the database, and the schema (indexes included) is intact.
+    after = content(engine)
+    assert after["schema"] == schema
+    assert all(not rows for table, rows in after.items() if table != "schema")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    # And the next import goes through, and clears the killed one's staging files.
+    assert list(scratch.glob("kiosk-import-*"))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setenv("KIOSK_IMPORT_WORKERS", "2")
+    assert import_file(engine, write_jsonl(tmp_path / "small.jsonl", catalog(20))).ok
+    assert not list(scratch.glob("kiosk-import-*"))
