@@ -34,6 +34,7 @@ import contextlib
 import json
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.records import FORMAT_NAME, ProductRecord, RecordError, parse_product
+from kiosk.records_fast import VARIANT_COLUMNS
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -448,7 +450,7 @@ def _catalog_is_empty(raw: Any) -> bool:
 
 def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
                 on_written: Callable[[int, int, list[str]], None]) -> bool:
-    """Import a clean file into an empty catalog through worker processes.
+    """Import a clean file through worker processes.
 
     The first part of the file is the smallest: it is copied into the
     catalog while the other workers are still validating theirs.
@@ -465,12 +467,8 @@ def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
         True when the file was imported and committed; False when the bulk
         path declined and nothing was changed (take the ordinary path).
     """
-    import sqlite3
-
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
-        if not _catalog_is_empty(raw):
-            return False
         _remove_stale_staging()
         with tempfile.TemporaryDirectory(prefix=f"kiosk-import-{os.getpid()}-") as tmp_dir:
             parts = split(path, fmt, workers)
@@ -508,9 +506,11 @@ def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
 
 def _import_staged(conn: Connection, names: list[str], procs: list[subprocess.Popen[bytes]],
                    on_written: Callable[[int, int, list[str]], None]) -> bool:
-    """Copy each part as its worker finishes, in one transaction; False (rolled back) if anything declines."""
-    import sqlite3
+    """Copy each part as its worker finishes, in one transaction; False (rolled back) if anything declines.
 
+    Into an empty catalog each part is copied as soon as its worker is done;
+    into a full one the file is merged once every part is staged.
+    """
     from sqlalchemy.exc import IntegrityError
 
     from kiosk.search.index import update_index
@@ -518,14 +518,16 @@ def _import_staged(conn: Connection, names: list[str], procs: list[subprocess.Po
     trans = conn.begin()
     try:
         copier = _Copier(conn)
-        if not copier.start():
-            trans.rollback()
-            return False
+        empty = copier.start()
         warnings: list[str] = []
         for name, proc in zip(names, procs):
             warnings.extend(_result(proc)["warnings"])
-            copier.copy(name)
-        copier.finish()
+            if empty:
+                copier.copy(name)
+        if empty:
+            copier.finish()
+        else:
+            copier.merge(names)
         on_written(len(copier.ids), copier.variants, warnings)
         update_index(conn, copier.ids)
         trans.commit()
@@ -555,22 +557,106 @@ class _Copier:
         self.now = ""
 
     def start(self) -> bool:
-        """Take the write lock, check the catalog is still empty, drop the deferred indexes."""
+        """Take the write lock; True if the catalog is empty (then the deferred indexes are dropped)."""
         from kiosk.models import utcnow
 
         self.conn.exec_driver_sql("DELETE FROM categories WHERE 0")  # take the write lock first
         raw = self.raw
+        raw.execute("CREATE TEMP TABLE import_categories (cat TEXT PRIMARY KEY, id TEXT NOT NULL)")
+        # The text kiosk.models.UTCDateTime stores, for products without a time.
+        self.now = utcnow().astimezone(timezone.utc).isoformat(timespec="microseconds")
         if not _catalog_is_empty(raw):
             return False
-        raw.execute("CREATE TEMP TABLE import_categories (cat TEXT PRIMARY KEY, id TEXT NOT NULL)")
         self.index_sql = [sql for (sql,) in raw.execute(
             f"SELECT sql FROM main.sqlite_master WHERE type = 'index' AND name IN "
             f"({', '.join('?' * len(_DEFERRED_INDEXES))}) ORDER BY name", _DEFERRED_INDEXES)]
         for index in _DEFERRED_INDEXES:
             raw.execute(f"DROP INDEX IF EXISTS main.{index}")
-        # The text kiosk.models.UTCDateTime stores, for products without a time.
-        self.now = utcnow().astimezone(timezone.utc).isoformat(timespec="microseconds")
         return True
+
+    def merge(self, names: list[str]) -> None:
+        """Bring the file's products in a full catalog up to the file: only changed rows are touched.
+
+        The same end state as the ordinary path's replace (a product's
+        variants, barcodes, images and tags become the file's), found as
+        set differences in SQL: an unchanged re-import reads and writes
+        nothing but the products' rows. A SKU, variant id or barcode that
+        belongs to a product not in the file declines (the ordinary path
+        reports it).
+        """
+        raw = self.raw
+        self.names = list(names)
+
+        def staged(table: str) -> str:
+            return "(" + " UNION ALL ".join(f"SELECT * FROM {name}.{table}" for name in names) + ")"
+
+        sp, si, st = (staged(t) for t in ("products", "images", "tags"))
+        raw.execute("CREATE TEMP TABLE import_ids (id TEXT PRIMARY KEY)")
+        try:
+            raw.execute(f"INSERT INTO temp.import_ids SELECT id FROM {sp}")
+        except sqlite3.IntegrityError:
+            raise Decline("a product appears twice in the file") from None
+        mine = "(SELECT id FROM temp.import_ids)"
+        # Part by part (a UNION ALL of the parts would be copied first): the
+        # staged rows probe the catalog's unique indexes in key order.
+        for name in names:
+            for check in (
+                    f"SELECT 1 FROM {name}.variants AS s JOIN main.variants AS m ON m.sku = s.sku "
+                    f"WHERE m.product_id NOT IN {mine}",
+                    f"SELECT 1 FROM {name}.variants AS s JOIN main.variants AS m ON m.id = s.id "
+                    f"WHERE m.product_id NOT IN {mine}",
+                    f"SELECT 1 FROM {name}.barcodes AS s JOIN main.barcodes AS b ON b.code = s.code "
+                    f"JOIN main.variants AS m ON m.id = b.variant_id WHERE m.product_id NOT IN {mine}"):
+                if raw.execute(check + " LIMIT 1").fetchone():
+                    raise Decline("a SKU, variant id or barcode of another product")
+        product_cols = "name, brand, description, category_id, online_url, platform_product_id, featured"
+        sets = ", ".join(f"{c} = excluded.{c}" for c in product_cols.split(", "))
+        # With a time from the source it is stored; without, a product keeps the time it arrived.
+        raw.execute(f"INSERT INTO main.products (id, {product_cols}, updated_at) "
+                    f"SELECT id, name, brand, description, NULL, online_url, platform_product_id, featured, updated_at "
+                    f"FROM {sp} WHERE updated_at IS NOT NULL "
+                    f"ON CONFLICT (id) DO UPDATE SET {sets}, updated_at = excluded.updated_at")
+        raw.execute(f"INSERT INTO main.products (id, {product_cols}, updated_at) "
+                    f"SELECT id, name, brand, description, NULL, online_url, platform_product_id, featured, ? "
+                    f"FROM {sp} WHERE updated_at IS NULL ON CONFLICT (id) DO UPDATE SET {sets}", (self.now,))
+        self.ids = [pid for (pid,) in raw.execute(f"SELECT id FROM {sp}")]
+        self._categories()
+        # Variants: the ones the file leaves as they are stay; the others
+        # (changed or gone) are deleted, their barcodes with them; then the
+        # file's variants that are not in the catalog (new or changed) come.
+        same = " AND ".join(f"m.{c} IS s.{c}" for c in VARIANT_COLUMNS[1:])
+        raw.execute("CREATE TEMP TABLE import_same (id TEXT PRIMARY KEY)")
+        for name in names:
+            raw.execute(f"INSERT INTO temp.import_same SELECT s.id FROM {name}.variants AS s "
+                        f"JOIN main.variants AS m ON m.id = s.id WHERE {same}")
+        raw.execute(f"DELETE FROM main.variants WHERE product_id IN {mine} "
+                    "AND id NOT IN (SELECT id FROM temp.import_same)")
+        vcols = ", ".join(VARIANT_COLUMNS)
+        for name in names:
+            raw.execute(f"INSERT INTO main.variants ({vcols}) SELECT {vcols} FROM {name}.variants AS s "
+                              "WHERE NOT EXISTS (SELECT 1 FROM main.variants AS m WHERE m.id = s.id)")
+            self.variants += raw.execute(f"SELECT count(*) FROM {name}.variants").fetchone()[0]
+        # Barcodes the same way (those of deleted variants went with them).
+        raw.execute("DELETE FROM temp.import_same")
+        for name in names:
+            raw.execute("INSERT INTO temp.import_same SELECT s.code FROM "
+                        f"{name}.barcodes AS s JOIN main.barcodes AS b ON b.code = s.code "
+                        "WHERE b.variant_id = s.variant_id")
+        raw.execute("DELETE FROM main.barcodes WHERE rowid IN (SELECT b.rowid FROM main.variants AS v "
+                    f"JOIN main.barcodes AS b ON b.variant_id = v.id WHERE v.product_id IN {mine} "
+                    "AND b.code NOT IN (SELECT id FROM temp.import_same))")
+        for name in names:
+            raw.execute(f"INSERT INTO main.barcodes (code, variant_id) SELECT code, variant_id FROM {name}.barcodes "
+                        "AS s WHERE NOT EXISTS (SELECT 1 FROM main.barcodes AS b WHERE b.code = s.code)")
+        raw.execute("DROP TABLE temp.import_same")
+        # Images and tags are few: plain set differences.
+        for table, cols in (("product_images", "product_id, position, url, alt"), ("product_tags", "product_id, tag")):
+            old_rows = f"SELECT {cols} FROM main.{table} WHERE product_id IN {mine}"
+            new_rows = f"SELECT {cols} FROM {si if table == 'product_images' else st}"
+            raw.execute(f"DELETE FROM main.{table} WHERE ({cols}) IN ({old_rows} EXCEPT {new_rows})")
+            raw.execute(f"INSERT INTO main.{table} ({cols}) {new_rows} EXCEPT {old_rows}")
+        raw.execute("DROP TABLE temp.import_ids")
+        raw.execute("DROP TABLE temp.import_categories")
 
     def copy(self, name: str) -> None:
         """Copy one staged part (products first: the rest refer to them; categories at the end)."""

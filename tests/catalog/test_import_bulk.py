@@ -79,7 +79,12 @@ def write_csv(path: Path, products: list[dict[str, Any]]) -> Path:
     return path
 
 
-def content(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+KEYS = {"categories": "id", "products": "id", "variants": "id", "barcodes": "code",
+        "product_images": "product_id, position", "product_tags": "product_id, tag", "scenes": "id",
+        "scene_items": "scene_id, position"}
+
+
+def content(engine: Engine, *, by_key: bool = False) -> dict[str, list[tuple[Any, ...]]]:
     """Every catalog row in insertion order, and the schema; a product's arrival time is not compared (two clocks)."""
     out = {}
     with engine.connect() as conn:
@@ -87,7 +92,8 @@ def content(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             # By key where the order of rows differs: the ordinary path writes each batch's timed products
             # before the untimed ones; the bulk path writes variants and barcodes sorted by key. Products
             # keep the file's order there (the search index reads them in table order).
-            order = {"products": "id", "variants": "id", "barcodes": "code"}.get(table, "rowid")
+            order = KEYS[table] if by_key else {"products": "id", "variants": "id", "barcodes": "code"}.get(table,
+                                                                                                      "rowid")
             rows = [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY {order}")]
             if table == "products":
                 rows = [r[:-1] + (r[-1] if r[-1].startswith("2026-11-01") else "arrival",) for r in rows]
@@ -189,34 +195,70 @@ def test_duplicate_product_across_parts_is_declined(both: Callable[..., Any], tm
     assert bulk[0][0] and "already appears at line 4" in bulk[0][7][0]
 
 
-def test_reimport_over_a_full_catalog_takes_the_ordinary_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                              engine: Engine) -> None:
-    monkeypatch.setattr(import_parallel, "MIN_BYTES", 0)
-    monkeypatch.setenv("KIOSK_IMPORT_WORKERS", "2")
-    path = write_jsonl(tmp_path / "c.jsonl", catalog())
-    first = import_file(engine, path)
-    before = content(engine)
-    second = import_file(engine, path)
-    assert first.ok and second.ok
-    assert content(engine) == before
-    assert count(engine, "search_changes") >= 1
+def changed_catalog() -> list[dict[str, Any]]:
+    """catalog() as a nightly feed changes it: stock, titles, a variant gone, a code moved, new images..."""
+    products = json.loads(json.dumps(catalog()))
+    products[3]["variants"][0]["stock"] = 99
+    products[3]["variants"][1]["title"] = "Renamed"
+    products[5]["variants"].pop()
+    moved = products[7]["variants"][0]["barcodes"].pop()
+    products[9]["variants"][0]["barcodes"].append(moved)  # a code moves between two products of the file
+    products[9]["images"] = ["https://cdn.example.com/new.jpg"]
+    products[9]["tags"] = ["fresh"]
+    products[10]["category"] = ["Garden", "Tools", "Hand tools"]
+    products[12]["updated_at"] = "2026-11-02T08:00:00Z"
+    del products[11]  # not in the feed any more: stays as it is
+    products.append({**json.loads(json.dumps(products[1])), "id": "P-NEW", "variants": [
+        {**products[1]["variants"][0], "id": "V-NEW", "sku": "SKU-NEW", "barcodes": []}]})
+    return products
 
 
-def test_category_spellings_resolve_in_file_order_as_on_the_ordinary_path(both: Callable[..., Any],
-                                                                          tmp_path: Path) -> None:
-    # "Home Garden" (batch 1) and "Home & Garden" (batch 2) share the slug
-    # home-garden: the first one in the file names the row on both paths,
-    # although "Home & Garden" sorts first.
-    products = catalog(2200)
-    for i, p in enumerate(products):
-        p["variants"] = p["variants"][:1]
-        p["category"] = ["Kitchen"]
-    products[500]["category"] = ["Home Garden", "Pots"]
-    products[1500]["category"] = ["Home & Garden", "Pots"]
-    bulk, plain, took = both(write_jsonl(tmp_path / "spellings.jsonl", products))
-    assert took
-    assert bulk == plain
-    assert ("home-garden", "Home Garden", None, "Home Garden", 0, 0) in bulk[1]["categories"]
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_reimport_into_a_full_catalog_gives_the_same_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              fmt: str) -> None:
+    write = write_jsonl if fmt == "jsonl" else write_csv
+    first = write(tmp_path / f"first.{fmt}", catalog())
+    second = write(tmp_path / f"second.{fmt}", changed_catalog())
+    results = []
+    took: list[bool] = []
+    real_bulk = importer.bulk_import
+    monkeypatch.setattr(importer, "bulk_import", lambda *a: took.append(real_bulk(*a)) or took[-1])
+    for workers in ("2", "0"):
+        engine = open_db(tmp_path / f"reimport-{workers}.sqlite3")
+        try:
+            monkeypatch.setenv("KIOSK_IMPORT_WORKERS", "0")
+            assert import_file(engine, first).ok
+            monkeypatch.setenv("KIOSK_IMPORT_WORKERS", workers)
+            report = import_file(engine, second)
+            again = import_file(engine, second)  # idempotent
+            results.append((summary(report), summary(again)[:5], content(engine, by_key=True)))
+        finally:
+            engine.dispose()
+    assert took == [True, True]  # the bulk path merged both times
+    assert results[0] == results[1]
+    assert results[0][0][0]
+
+
+def test_reimport_taking_a_code_of_a_product_not_in_the_file_is_reported(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    products = changed_catalog()
+    products[20]["variants"][0]["sku"] = catalog()[11]["variants"][0]["sku"]  # P-0011 is not in the file
+    second = write_jsonl(tmp_path / "thief.jsonl", products)
+    results = []
+    for workers in ("2", "0"):
+        engine = open_db(tmp_path / f"thief-{workers}.sqlite3")
+        try:
+            monkeypatch.setenv("KIOSK_IMPORT_WORKERS", "0")
+            assert import_file(engine, write_jsonl(tmp_path / "first.jsonl", catalog())).ok
+            before = content(engine, by_key=True)
+            monkeypatch.setenv("KIOSK_IMPORT_WORKERS", workers)
+            report = import_file(engine, second)
+            assert content(engine, by_key=True) == before  # rejected: nothing changed
+            results.append(summary(report))
+        finally:
+            engine.dispose()
+    assert results[0] == results[1]
+    assert "already belongs to product 'P-0011'" in results[0][7][0]
 
 
 def _processes_mentioning(text: str) -> list[int]:
