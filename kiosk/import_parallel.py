@@ -696,8 +696,9 @@ class _Copier:
         known: dict[str, str] = {}
 
         def resolve(batch: dict[str, tuple[str, ...]]) -> None:
+            # Paths already made in an earlier batch would change nothing here.
             ids = write_category_paths(self.conn, list(batch.values()))
-            rows = [(cat, ids[path]) for cat, path in batch.items() if cat not in known]
+            rows = [(cat, ids[path]) for cat, path in batch.items()]
             known.update(rows)
             raw.executemany("INSERT INTO temp.import_categories VALUES (?, ?)", rows)
 
@@ -706,12 +707,13 @@ class _Copier:
         for name in self.names:
             sizes = dict(raw.execute(f"SELECT product_id, count(*) FROM {name}.variants GROUP BY product_id"))
             for pid, cat in raw.execute(f"SELECT id, cat FROM {name}.products ORDER BY rowid"):
-                if cat is not None and cat not in batch:
+                if cat is not None and cat not in known and cat not in batch:
                     batch[cat] = tuple(json.loads(cat))
                 products += 1
                 variants += sizes.get(pid, 0)
                 if products >= BATCH_PRODUCTS or variants >= BATCH_VARIANTS:
-                    resolve(batch)
+                    if batch:
+                        resolve(batch)
                     batch, products, variants = {}, 0, 0
         if batch:
             resolve(batch)
