@@ -555,6 +555,9 @@ class _Copier:
         self.index_sql: list[str] = []
         self.names: list[str] = []
         self.now = ""
+        self._known: dict[str, str] = {}  # category path (JSON) -> id
+        self._batch: dict[str, tuple[str, ...]] = {}  # new paths of the batch being read
+        self._batch_size = (0, 0)  # its products, variants
 
     def start(self) -> bool:
         """Take the write lock; True if the catalog is empty (then the deferred indexes are dropped)."""
@@ -620,7 +623,9 @@ class _Copier:
                     f"SELECT id, name, brand, description, NULL, online_url, platform_product_id, featured, ? "
                     f"FROM {sp} WHERE updated_at IS NULL ON CONFLICT (id) DO UPDATE SET {sets}", (self.now,))
         self.ids = [pid for (pid,) in raw.execute(f"SELECT id FROM {sp}")]
-        self._categories()
+        for name in names:
+            self._categories_of(name)
+        self._categories_end()
         # Variants: the ones the file leaves as they are stay; the others
         # (changed or gone) are deleted, their barcodes with them; then the
         # file's variants that are not in the catalog (new or changed) come.
@@ -677,50 +682,55 @@ class _Copier:
                     f"SELECT * FROM {name}.images ORDER BY rowid")
         raw.execute(f"INSERT INTO main.product_tags (product_id, tag) SELECT * FROM {name}.tags ORDER BY rowid")
         self.names.append(name)
+        self._categories_of(name)
 
     def finish(self) -> None:
-        """Create the categories and point the products at them; rebuild the deferred indexes."""
-        self._categories()
+        """Create the last categories and point the products at them; rebuild the deferred indexes."""
+        self._categories_end()
         for sql in self.index_sql:
             self.raw.execute(sql)
         self.raw.execute("DROP TABLE temp.import_categories")
 
-    def _categories(self) -> None:
-        # Categories are created batch by batch in file order, in the
-        # ordinary path's batches: two spellings of one category that share
-        # a slug share the row of the first one seen, as they do there.
-        from kiosk.catalog_store import write_category_paths
+    # Categories are created batch by batch in file order, in the ordinary
+    # path's batches: two spellings of one category that share a slug share
+    # the row of the first one seen, as they do there. Each part's complete
+    # batches are made as soon as it is copied (while later parts are still
+    # being validated); products point at their categories at the end.
+
+    def _categories_of(self, name: str) -> None:
         from kiosk.importer import BATCH_PRODUCTS, BATCH_VARIANTS
 
         raw = self.raw
-        known: dict[str, str] = {}
+        known, batch = self._known, self._batch
+        sizes = dict(raw.execute(f"SELECT product_id, count(*) FROM {name}.variants GROUP BY product_id"))
+        products, variants = self._batch_size
+        for pid, cat in raw.execute(f"SELECT id, cat FROM {name}.products ORDER BY rowid"):
+            if cat is not None and cat not in known and cat not in batch:
+                batch[cat] = tuple(json.loads(cat))
+            products += 1
+            variants += sizes.get(pid, 0)
+            if products >= BATCH_PRODUCTS or variants >= BATCH_VARIANTS:
+                self._resolve()
+                products = variants = 0
+        self._batch_size = (products, variants)
 
-        def resolve(batch: dict[str, tuple[str, ...]]) -> None:
-            # Paths already made in an earlier batch would change nothing here.
-            ids = write_category_paths(self.conn, list(batch.values()))
-            rows = [(cat, ids[path]) for cat, path in batch.items()]
-            known.update(rows)
-            raw.executemany("INSERT INTO temp.import_categories VALUES (?, ?)", rows)
+    def _resolve(self) -> None:
+        from kiosk.catalog_store import write_category_paths
 
-        batch: dict[str, tuple[str, ...]] = {}
-        products = variants = 0
+        if self._batch:
+            # Paths made in an earlier batch would change nothing: left out.
+            ids = write_category_paths(self.conn, list(self._batch.values()))
+            rows = [(cat, ids[path]) for cat, path in self._batch.items()]
+            self._known.update(rows)
+            self.raw.executemany("INSERT INTO temp.import_categories VALUES (?, ?)", rows)
+        self._batch = {}
+
+    def _categories_end(self) -> None:
+        self._resolve()
         for name in self.names:
-            sizes = dict(raw.execute(f"SELECT product_id, count(*) FROM {name}.variants GROUP BY product_id"))
-            for pid, cat in raw.execute(f"SELECT id, cat FROM {name}.products ORDER BY rowid"):
-                if cat is not None and cat not in known and cat not in batch:
-                    batch[cat] = tuple(json.loads(cat))
-                products += 1
-                variants += sizes.get(pid, 0)
-                if products >= BATCH_PRODUCTS or variants >= BATCH_VARIANTS:
-                    if batch:
-                        resolve(batch)
-                    batch, products, variants = {}, 0, 0
-        if batch:
-            resolve(batch)
-        for name in self.names:
-            raw.execute("UPDATE main.products SET category_id = c.id "
-                        f"FROM {name}.products AS p JOIN temp.import_categories AS c ON c.cat = p.cat "
-                        "WHERE main.products.id = p.id")
+            self.raw.execute("UPDATE main.products SET category_id = c.id "
+                             f"FROM {name}.products AS p JOIN temp.import_categories AS c ON c.cat = p.cat "
+                             "WHERE main.products.id = p.id")
 
 
 if __name__ == "__main__":
