@@ -5,9 +5,14 @@ synchronous=NORMAL, foreign keys on, as the kiosk opens it):
 
 * ``import_file`` of the CSV and of the JSONL catalog: read, validate every
   product (barcode check digits, prices, ...), check SKU/barcode ownership,
-  write in one transaction, call the search index hook;
+  write in one transaction, call the search index hook. A file this size
+  takes the bulk path (kiosk.import_parallel): worker processes validate
+  parts of the file and stage rows, the importer copies them in with
+  INSERT ... SELECT, variants and barcodes in key order, the non-unique
+  indexes rebuilt after the copy. Its CPU column counts the workers too;
 * the same JSONL imported again over the full database (the idempotent
-  upsert path a nightly re-import takes);
+  re-import a nightly feed takes: the bulk path's merge, which touches only
+  changed rows);
 * the peer: raw ``sqlite3.executemany`` of exactly the rows the importer
   writes (same tables, same INSERT statements, rows prepared beforehand and
   not timed): the floor for getting this data into SQLite from Python;

@@ -1,30 +1,43 @@
-"""The bulk path of a first import: a large clean file into an empty catalog, on every core.
+"""The bulk path of an import: a large clean JSONL or CSV file, on every core.
 
-A kiosk's first import of a big catalog (200,000 variants) spends most of
+Importing a big catalog (200,000 variants) the ordinary way spends most of
 its time in Python (decoding, validating, building rows) and the rest in
 SQLite's B-trees. This path splits that work:
 
 * **worker processes** (one per core, ``python -m kiosk.import_parallel``)
-  each read one part of the file, validate every product with the very
-  same :func:`kiosk.records.parse_product`, and write plain rows into their
-  own *staging* SQLite file (no indexes, no journal, nothing shared);
-* the **importer's process** then copies the staged rows into the catalog
-  with one ``INSERT ... SELECT`` per table and staging file, inside its one
-  transaction: a C-level copy, no Python per row. The non-unique secondary
-  indexes are dropped first and rebuilt after the copy (a sort beats
-  200,000 random B-tree inserts); their definitions are read back from the
-  schema, so the database ends up with exactly the schema it had.
+  each read one part of the file, validate every product with the same
+  rules as :func:`kiosk.records.parse_product` (column by column over
+  chunks of products, :mod:`kiosk.records_fast`; anything unusual goes
+  through ``parse_product`` itself), and write plain rows into their own
+  *staging* SQLite file (no indexes, no journal, nothing shared);
+* the **importer's process** brings the staged rows into the catalog in
+  SQL, inside its one transaction: a C-level copy, no Python per row.
+
+  - Into an **empty catalog** (a kiosk's first import) each part is copied
+    with ``INSERT ... SELECT`` as soon as its worker is done (the first
+    part is the smallest, so copying overlaps validation). Variants and
+    barcodes arrive sorted by key, so the id/SKU/code indexes fill in
+    ordered sweeps; the non-unique secondary indexes are dropped first and
+    rebuilt after the copy (their definitions are read back from the
+    schema: the database ends with exactly the schema it had).
+  - Into a **full catalog** (the nightly re-import) the file is merged:
+    SKUs, variant ids and barcodes owned by products outside the file are
+    looked for in SQL, products are upserted, and only the variants,
+    barcodes, images and tags that changed are deleted and inserted.
 
 It only ever *succeeds or declines*. Anything unusual makes it give up
 before the catalog is touched (or roll back), and the importer then runs
 its ordinary path, which finds and words every problem (file, line,
 field, why): a record that fails validation, bad JSON, a CSV row with
 errors, a product id / SKU / variant id / barcode used twice in the file
-(the catalog's unique indexes refuse the copy), a catalog that is not
-empty (the re-import path needs ownership checks), a CSV file that cannot
-be split at a row boundary. So the guarantees are the ordinary path's:
-one transaction, nothing changed on error, the search index hook called
-before commit; a kiosk killed mid-import loses nothing.
+(the catalog's unique indexes refuse the copy), a code that belongs to a
+product not in the file, a CSV file that cannot be split at a row
+boundary. So the guarantees are the ordinary path's: one transaction,
+nothing changed on error, the search index hook called before commit, and
+a kiosk killed mid-import loses nothing (its workers end with it).
+
+``KIOSK_IMPORT_WORKERS`` sets the number of workers (``0``: never take
+this path); by default files from :data:`MIN_BYTES` up use one per core.
 """
 
 from __future__ import annotations
