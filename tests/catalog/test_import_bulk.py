@@ -136,8 +136,11 @@ def both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple
     return run
 
 
-@pytest.mark.parametrize("workers", [2, 3])
-def test_jsonl_bulk_import_gives_the_same_database(both: Callable[..., Any], tmp_path: Path, workers: int) -> None:
+@pytest.mark.parametrize(("workers", "parts_per_worker"), [(2, 1), (3, 1), (2, 3)])
+def test_jsonl_bulk_import_gives_the_same_database(both: Callable[..., Any], tmp_path: Path, workers: int,
+                                                   parts_per_worker: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # (2, 3): six parts through two worker slots, each copied as it comes.
+    monkeypatch.setattr(import_parallel, "_PARTS_PER_WORKER", parts_per_worker)
     bulk, plain, took = both(write_jsonl(tmp_path / "c.jsonl", catalog()), workers=workers)
     assert took, "the bulk path should have imported this clean file"
     assert bulk == plain
