@@ -595,7 +595,7 @@ def _csv_rows(path: Path, warnings: list[str], start: int | None = None) -> Iter
                     raise FileProblem(prev + 1, "csv", f"cannot read this line: {exc}") from None
                 line = prev + 1  # where the row starts (a quoted cell may span lines)
                 prev = reader.line_num
-                if not any(c.strip() for c in cells):
+                if not "".join(cells).strip():  # blank row (one C call, not one per cell)
                     continue
                 n = len(cells)
                 if n > width and any(c.strip() for c in cells[width:]):
