@@ -79,10 +79,10 @@ _DEFERRED_INDEXES = ("ix_products_category_id", "ix_variants_product_position", 
 # category path as JSON (resolved to a category id by the importer);
 # ``updated_at`` is NULL when the source gave no time.
 _STAGE_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS products (id, name, brand, description, cat, online_url, platform_product_id, featured, "
-    "updated_at)",
-    "CREATE TABLE IF NOT EXISTS variants (id, product_id, sku, title, options, position, price_minor, compare_at_minor, "
-    "currency, stock_store, online_available, aisle, bay, platform_variant_id, image_url)",
+    "CREATE TABLE IF NOT EXISTS products (id, name, brand, description, cat, online_url, platform_product_id, "
+    "featured, updated_at)",
+    "CREATE TABLE IF NOT EXISTS variants (id, product_id, sku, title, options, position, price_minor, "
+    "compare_at_minor, currency, stock_store, online_available, aisle, bay, platform_variant_id, image_url)",
     "CREATE TABLE IF NOT EXISTS barcodes (code, variant_id)",
     "CREATE TABLE IF NOT EXISTS images (product_id, position, url, alt)",
     "CREATE TABLE IF NOT EXISTS tags (product_id, tag)",
@@ -124,12 +124,13 @@ class Part:
 
     Attributes:
         start: Byte offset where the part starts (0, or just after a newline).
-        end: Byte offset where it ends (exclusive); for CSV the first
-            worker reads on past it to the end of the product it is in.
+        end: Byte offset where it ends (exclusive); a CSV part reads on
+            past it to the end of the product there (the next part skips
+            that product).
         first: True for the part that starts at the top of the file.
         last: True for the part that runs to the end of the file.
-        boundary_line: CSV: the 1-based line at ``end`` (where the next
-            part starts), which the first worker checks is a row start.
+        boundary_line: CSV: the line at ``end`` counted from the part's own
+            first line (1), which the part checks is a row start.
     """
 
     start: int
