@@ -510,14 +510,23 @@ def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         _remove_stale_staging()
-        with tempfile.TemporaryDirectory(prefix=f"kiosk-import-{os.getpid()}-") as tmp_dir:
-            parts = split(path, fmt, min(workers * _PARTS_PER_WORKER, _MAX_PARTS))
-            outs = [Path(tmp_dir) / f"stage-{i}.sqlite3" for i in range(len(parts))]
-            names = [f"stage{i}" for i in range(len(parts))]
-            for out in outs:
-                with contextlib.closing(sqlite3.connect(out)) as stage:
-                    for sql in _STAGE_SCHEMA:
-                        stage.execute(sql)
+        try:
+            staging = tempfile.TemporaryDirectory(prefix=f"kiosk-import-{os.getpid()}-", ignore_cleanup_errors=True)
+        except OSError as exc:  # no room for staging files: the ordinary path needs none
+            _log.info("bulk import declined: %s", exc)
+            return False
+        with staging as tmp_dir:
+            try:
+                parts = split(path, fmt, min(workers * _PARTS_PER_WORKER, _MAX_PARTS))
+                outs = [Path(tmp_dir) / f"stage-{i}.sqlite3" for i in range(len(parts))]
+                names = [f"stage{i}" for i in range(len(parts))]
+                for out in outs:
+                    with contextlib.closing(sqlite3.connect(out)) as stage:
+                        for sql in _STAGE_SCHEMA:
+                            stage.execute(sql)
+            except (OSError, sqlite3.Error) as exc:
+                _log.info("bulk import declined: %s", exc)
+                return False
             # A page cache that holds the indexes being filled: pages are
             # written to the WAL once at commit instead of spilled and
             # rewritten during the copy. Restored afterwards.
@@ -529,10 +538,14 @@ def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
             attached = []
             pool: _Workers | None = None
             try:
-                for name, out in zip(names, outs):
-                    raw.execute(f"ATTACH DATABASE ? AS {name}", (str(out),))
-                    attached.append(name)
-                pool = _Workers(path, fmt, parts, outs, workers)
+                try:
+                    for name, out in zip(names, outs):
+                        raw.execute(f"ATTACH DATABASE ? AS {name}", (str(out),))
+                        attached.append(name)
+                    pool = _Workers(path, fmt, parts, outs, workers)
+                except (OSError, sqlite3.Error) as exc:  # e.g. no Python to start workers with
+                    _log.info("bulk import declined: %s", exc)
+                    return False
                 return _import_staged(conn, names, pool, on_written)
             finally:
                 if pool is not None:

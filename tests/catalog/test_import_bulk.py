@@ -325,3 +325,14 @@ def test_a_kiosk_killed_mid_bulk_import_loses_nothing(tmp_path: Path, engine: En
     monkeypatch.setenv("KIOSK_IMPORT_WORKERS", "2")
     assert import_file(engine, write_jsonl(tmp_path / "small.jsonl", catalog(20))).ok
     assert not list(scratch.glob("kiosk-import-*"))
+
+
+def test_workers_that_cannot_start_leave_it_to_the_ordinary_path(tmp_path: Path, engine: Engine,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # A packaged kiosk may have no Python to start workers with.
+    import sys
+
+    monkeypatch.setenv("KIOSK_IMPORT_WORKERS", "2")
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    report = import_file(engine, write_jsonl(tmp_path / "c.jsonl", catalog(30)))
+    assert report.ok and report.variants_written == sum(len(p["variants"]) for p in catalog(30))
