@@ -462,6 +462,8 @@ def workers_for(path: Path, fmt: str) -> int:
     """How many workers to split ``path`` over (0: take the ordinary path)."""
     if fmt not in SPLITTABLE or os.environ.get("KIOSK_IMPORT_WORKERS") == "0":
         return 0
+    if getattr(sys, "frozen", False):
+        return 0  # a packaged app's executable is the app, not a Python to run workers with
     wanted = os.environ.get("KIOSK_IMPORT_WORKERS", "")
     if wanted.isdigit():
         return int(wanted)  # set by hand (or a test): any file size
