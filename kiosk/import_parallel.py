@@ -82,14 +82,15 @@ _STAGE_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS products (id, name, brand, description, cat, online_url, platform_product_id, "
     "featured, updated_at)",
     "CREATE TABLE IF NOT EXISTS variants (id, product_id, sku, title, options, position, price_minor, "
-    "compare_at_minor, currency, stock_store, online_available, aisle, bay, platform_variant_id, image_url)",
+    "compare_at_minor, currency, stock_store, online_available, aisle, bay, platform_variant_id, image_url, code)",
+    # The second and later barcodes of a variant (its first is in ``variants.code``).
     "CREATE TABLE IF NOT EXISTS barcodes (code, variant_id)",
     "CREATE TABLE IF NOT EXISTS images (product_id, position, url, alt)",
     "CREATE TABLE IF NOT EXISTS tags (product_id, tag)",
 )
 _STAGE_INSERTS = {
     "products": "INSERT INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "variants": f"INSERT INTO variants VALUES ({', '.join('?' * 15)})",
+    "variants": f"INSERT INTO variants VALUES ({', '.join('?' * 16)})",
     "barcodes": "INSERT INTO barcodes VALUES (?, ?)",
     "images": "INSERT INTO images VALUES (?, ?, ?, ?)",
     "tags": "INSERT INTO tags VALUES (?, ?)",
@@ -597,6 +598,12 @@ def _import_staged(conn: Connection, names: list[str], pool: _Workers,
         raise
 
 
+def _staged_codes(name: str) -> str:
+    """The staged (code, variant_id) pairs of a part: each variant's first code, then the others."""
+    return (f"SELECT code, id AS variant_id FROM {name}.variants WHERE code IS NOT NULL "
+            f"UNION ALL SELECT code, variant_id FROM {name}.barcodes")
+
+
 class _Copier:
     """Staged rows -> the (empty) catalog, part by part, inside the caller's transaction."""
 
@@ -661,7 +668,7 @@ class _Copier:
                     f"WHERE m.product_id NOT IN {mine}",
                     f"SELECT 1 FROM {name}.variants AS s JOIN main.variants AS m ON m.id = s.id "
                     f"WHERE m.product_id NOT IN {mine}",
-                    f"SELECT 1 FROM {name}.barcodes AS s JOIN main.barcodes AS b ON b.code = s.code "
+                    f"SELECT 1 FROM ({_staged_codes(name)}) AS s JOIN main.barcodes AS b ON b.code = s.code "
                     f"JOIN main.variants AS m ON m.id = b.variant_id WHERE m.product_id NOT IN {mine}"):
                 if raw.execute(check + " LIMIT 1").fetchone():
                     raise Decline("a SKU, variant id or barcode of another product")
@@ -697,15 +704,15 @@ class _Copier:
         # Barcodes the same way (those of deleted variants went with them).
         raw.execute("DELETE FROM temp.import_same")
         for name in names:
-            raw.execute("INSERT INTO temp.import_same SELECT s.code FROM "
-                        f"{name}.barcodes AS s JOIN main.barcodes AS b ON b.code = s.code "
-                        "WHERE b.variant_id = s.variant_id")
+            raw.execute(f"INSERT INTO temp.import_same SELECT s.code FROM ({_staged_codes(name)}) AS s "
+                        "JOIN main.barcodes AS b ON b.code = s.code WHERE b.variant_id = s.variant_id")
         raw.execute("DELETE FROM main.barcodes WHERE rowid IN (SELECT b.rowid FROM main.variants AS v "
                     f"JOIN main.barcodes AS b ON b.variant_id = v.id WHERE v.product_id IN {mine} "
                     "AND b.code NOT IN (SELECT id FROM temp.import_same))")
         for name in names:
-            raw.execute(f"INSERT INTO main.barcodes (code, variant_id) SELECT code, variant_id FROM {name}.barcodes "
-                        "AS s WHERE NOT EXISTS (SELECT 1 FROM main.barcodes AS b WHERE b.code = s.code)")
+            raw.execute(f"INSERT INTO main.barcodes (code, variant_id) SELECT code, variant_id FROM "
+                        f"({_staged_codes(name)}) AS s "
+                        "WHERE NOT EXISTS (SELECT 1 FROM main.barcodes AS b WHERE b.code = s.code)")
         raw.execute("DROP TABLE temp.import_same")
         # Images and tags are few: plain set differences.
         for table, cols in (("product_images", "product_id, position, url, alt"), ("product_tags", "product_id, tag")):
@@ -725,12 +732,10 @@ class _Copier:
             "SELECT id, name, brand, description, NULL, online_url, platform_product_id, featured, "
             f"coalesce(updated_at, ?) FROM {name}.products ORDER BY rowid", (self.now,))
         self.ids.extend(pid for (pid,) in raw.execute(f"SELECT id FROM {name}.products ORDER BY rowid"))
-        cur = raw.execute(
-            "INSERT INTO main.variants (id, product_id, sku, title, options, position, price_minor, "
-            "compare_at_minor, currency, stock_store, online_available, aisle, bay, platform_variant_id, "
-            f"image_url) SELECT * FROM {name}.variants ORDER BY rowid")
+        vcols = ", ".join(VARIANT_COLUMNS)
+        cur = raw.execute(f"INSERT INTO main.variants ({vcols}) SELECT {vcols} FROM {name}.variants ORDER BY rowid")
         self.variants += cur.rowcount
-        raw.execute(f"INSERT INTO main.barcodes (code, variant_id) SELECT * FROM {name}.barcodes ORDER BY rowid")
+        raw.execute(f"INSERT INTO main.barcodes (code, variant_id) {_staged_codes(name)}")
         raw.execute("INSERT INTO main.product_images (product_id, position, url, alt) "
                     f"SELECT * FROM {name}.images ORDER BY rowid")
         raw.execute(f"INSERT INTO main.product_tags (product_id, tag) SELECT * FROM {name}.tags ORDER BY rowid")

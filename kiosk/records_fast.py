@@ -278,7 +278,10 @@ def _check(p: _Product) -> ProductRecord:
 
 #: Column order of the rows a :class:`RowSink` makes (the catalog tables'
 #: columns as kiosk.catalog_store writes them; ``cat`` is the category path
-#: as JSON, ``updated_at`` None when the source gave no time).
+#: as JSON, ``updated_at`` None when the source gave no time). A variant row
+#: ends with one more value, its first barcode (or None): most variants have
+#: one code, and a row of its own for it would cost a bulk writer as much as
+#: the variant; :attr:`RowSink.barcodes` holds the second and later codes.
 PRODUCT_COLUMNS = ("id", "name", "brand", "description", "cat", "online_url", "platform_product_id", "featured",
                    "updated_at")
 VARIANT_COLUMNS = ("id", "product_id", "sku", "title", "options", "position", "price_minor", "compare_at_minor",
@@ -346,9 +349,11 @@ class RowSink:
         barcodes = self.barcodes
         for pos, v in enumerate(rec.variants):
             opts = self._options_json(tuple(v.options.items()), v.options)
+            codes = v.barcodes
             variants.append((v.id, pid, v.sku, v.title, opts, pos, v.price_minor, v.compare_at_minor, v.currency,
-                             v.stock, int(v.online_available), v.aisle, v.bay, v.platform_variant_id, v.image))
-            for code in v.barcodes:
+                             v.stock, int(v.online_available), v.aisle, v.bay, v.platform_variant_id, v.image,
+                             codes[0] if codes else None))
+            for code in codes[1:]:
                 barcodes.append((code, v.id))
         self.images.extend((pid, pos, url, "") for pos, url in enumerate(rec.images))
         self.tags.extend((pid, tag) for tag in rec.tags)
@@ -440,16 +445,24 @@ class RowSink:
                        for o, k, d in zip(options, option_keys, option_dicts)]
         code_lists = [v.barcodes for v in vs]
         codes = [c for cl in code_lists for c in cl]
+        firsts: list[str | None] = [None] * n
         if codes:
             normal = list(map(_normal_code, codes))
             if None in normal or len(set(normal)) != len(normal):
                 raise _Declined
-            self.barcodes.extend(zip(normal, [vid for vid, cl in zip(vids, code_lists) for _ in cl]))
+            sizes = list(map(len, code_lists))
+            it = iter(normal)
+            if max(sizes) == 1:  # the usual catalog: at most one code a variant
+                firsts = [next(it) if k else None for k in sizes]
+            else:
+                per = [[next(it) for _ in range(k)] for k in sizes]
+                firsts = [cl[0] if cl else None for cl in per]
+                self.barcodes.extend((code, vid) for cl, vid in zip(per, vids) for code in cl[1:])
         positions = [i for p in ps for i in range(len(p.variants))]
         owners = [pid for pid, p in zip(pids, ps) for _ in p.variants]
         self.variants.extend(zip(vids, owners, skus, titles, options, positions, minor, compare, currencies,
                                  [v.stock for v in vs], [int(v.online_available) for v in vs], aisles, bays, pvids,
-                                 [""] * n))
+                                 [""] * n, firsts))
         self.product_count += len(ps)
         self.variant_count += n
         return True

@@ -39,12 +39,13 @@ def catalog(n: int = 240, *, long_text: int = 0) -> list[dict[str, Any]]:
     for i in range(n):
         variants = []
         for j in range(1 + i % 4):
-            code += 1
+            code += 2
             variants.append({
                 "id": f"V-{i}-{j}", "sku": f"SKU-{i}-{j}", "title": f"Colour {j}",
                 "options": {"Colour": f"C{j}"} if j % 2 else {"Colour": f"C{j}", "Size": "M"},
                 "price": f"{10 + i}.{j}5", "compare_at_price": f"{20 + i}.00" if j == 0 else None,
-                "currency": "EUR", "barcodes": [ean13(code)] if j != 2 else [], "stock": (i * j) % 7,
+                "currency": "EUR", "barcodes": [[ean13(code)], [ean13(code)], [], [ean13(code), ean13(code + 1)]][j],
+                "stock": (i * j) % 7,
                 "online_available": bool(j % 2), "aisle": str(i % 30), "bay": "ABC"[j % 3],
                 "platform_variant_id": str(4000 + code), "image": ""})
         out.append({
