@@ -660,16 +660,29 @@ class _Copier:
         except sqlite3.IntegrityError:
             raise Decline("a product appears twice in the file") from None
         mine = "(SELECT id FROM temp.import_ids)"
-        # Part by part (a UNION ALL of the parts would be copied first): the
-        # staged rows probe the catalog's unique indexes in key order.
+        # First what the file leaves as it is: staged variants identical to
+        # the catalog's row, staged codes on the same variant. Part by part
+        # (a UNION ALL of the parts would be copied first); the staged rows
+        # probe the catalog's primary keys in key order.
+        same = " AND ".join(f"m.{c} IS s.{c}" for c in VARIANT_COLUMNS[1:])
+        raw.execute("CREATE TEMP TABLE import_same (id TEXT PRIMARY KEY)")
+        raw.execute("CREATE TEMP TABLE import_same_codes (code TEXT PRIMARY KEY)")
+        for name in names:
+            raw.execute(f"INSERT INTO temp.import_same SELECT s.id FROM {name}.variants AS s "
+                        f"JOIN main.variants AS m ON m.id = s.id WHERE {same}")
+            raw.execute(f"INSERT INTO temp.import_same_codes SELECT s.code FROM ({_staged_codes(name)}) AS s "
+                        "JOIN main.barcodes AS b ON b.code = s.code WHERE b.variant_id = s.variant_id")
+        # A SKU, variant id or code of another product (not in the file) is
+        # the ordinary path's error to report; unchanged rows cannot be one.
         for name in names:
             for check in (
                     f"SELECT 1 FROM {name}.variants AS s JOIN main.variants AS m ON m.sku = s.sku "
-                    f"WHERE m.product_id NOT IN {mine}",
+                    f"WHERE s.id NOT IN (SELECT id FROM temp.import_same) AND m.product_id NOT IN {mine}",
                     f"SELECT 1 FROM {name}.variants AS s JOIN main.variants AS m ON m.id = s.id "
-                    f"WHERE m.product_id NOT IN {mine}",
+                    f"WHERE s.id NOT IN (SELECT id FROM temp.import_same) AND m.product_id NOT IN {mine}",
                     f"SELECT 1 FROM ({_staged_codes(name)}) AS s JOIN main.barcodes AS b ON b.code = s.code "
-                    f"JOIN main.variants AS m ON m.id = b.variant_id WHERE m.product_id NOT IN {mine}"):
+                    "JOIN main.variants AS m ON m.id = b.variant_id "
+                    f"WHERE s.code NOT IN (SELECT code FROM temp.import_same_codes) AND m.product_id NOT IN {mine}"):
                 if raw.execute(check + " LIMIT 1").fetchone():
                     raise Decline("a SKU, variant id or barcode of another product")
         product_cols = "name, brand, description, category_id, online_url, platform_product_id, featured"
@@ -686,34 +699,27 @@ class _Copier:
         for name in names:
             self._categories_of(name)
         self._categories_end()
-        # Variants: the ones the file leaves as they are stay; the others
-        # (changed or gone) are deleted, their barcodes with them; then the
-        # file's variants that are not in the catalog (new or changed) come.
-        same = " AND ".join(f"m.{c} IS s.{c}" for c in VARIANT_COLUMNS[1:])
-        raw.execute("CREATE TEMP TABLE import_same (id TEXT PRIMARY KEY)")
-        for name in names:
-            raw.execute(f"INSERT INTO temp.import_same SELECT s.id FROM {name}.variants AS s "
-                        f"JOIN main.variants AS m ON m.id = s.id WHERE {same}")
-        raw.execute(f"DELETE FROM main.variants WHERE product_id IN {mine} "
-                    "AND id NOT IN (SELECT id FROM temp.import_same)")
+        # Variants the file changed or dropped go (their barcodes with them),
+        # then the file's variants that are not in the catalog (new or changed) come.
+        # (Written so that SQLite scans the variants and probes the small
+        # temp tables, rather than looking up every variant by product.)
+        raw.execute("DELETE FROM main.variants WHERE id NOT IN (SELECT id FROM temp.import_same) "
+                    f"AND +product_id IN {mine}")
         vcols = ", ".join(VARIANT_COLUMNS)
         for name in names:
             raw.execute(f"INSERT INTO main.variants ({vcols}) SELECT {vcols} FROM {name}.variants AS s "
-                              "WHERE NOT EXISTS (SELECT 1 FROM main.variants AS m WHERE m.id = s.id)")
+                        "WHERE NOT EXISTS (SELECT 1 FROM main.variants AS m WHERE m.id = s.id)")
             self.variants += raw.execute(f"SELECT count(*) FROM {name}.variants").fetchone()[0]
-        # Barcodes the same way (those of deleted variants went with them).
-        raw.execute("DELETE FROM temp.import_same")
-        for name in names:
-            raw.execute(f"INSERT INTO temp.import_same SELECT s.code FROM ({_staged_codes(name)}) AS s "
-                        "JOIN main.barcodes AS b ON b.code = s.code WHERE b.variant_id = s.variant_id")
-        raw.execute("DELETE FROM main.barcodes WHERE rowid IN (SELECT b.rowid FROM main.variants AS v "
-                    f"JOIN main.barcodes AS b ON b.variant_id = v.id WHERE v.product_id IN {mine} "
-                    "AND b.code NOT IN (SELECT id FROM temp.import_same))")
+        # Barcodes the same way.
+        raw.execute("DELETE FROM main.barcodes WHERE code NOT IN (SELECT code FROM temp.import_same_codes) "
+                    "AND EXISTS (SELECT 1 FROM main.variants AS v WHERE v.id = main.barcodes.variant_id "
+                    f"AND v.product_id IN {mine})")
         for name in names:
             raw.execute(f"INSERT INTO main.barcodes (code, variant_id) SELECT code, variant_id FROM "
                         f"({_staged_codes(name)}) AS s "
                         "WHERE NOT EXISTS (SELECT 1 FROM main.barcodes AS b WHERE b.code = s.code)")
         raw.execute("DROP TABLE temp.import_same")
+        raw.execute("DROP TABLE temp.import_same_codes")
         # Images and tags are few: plain set differences.
         for table, cols in (("product_images", "product_id, position, url, alt"), ("product_tags", "product_id, tag")):
             old_rows = f"SELECT {cols} FROM main.{table} WHERE product_id IN {mine}"
