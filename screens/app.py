@@ -81,7 +81,10 @@ from kiosk.reach import ReachBand, physical_height_mm, reach_band
 from kiosk.session import MIN_WARNING_S, IdleSession, State, Transition
 from kiosk.wedge import WedgeBuffer
 from screens import kivy_fixes
-from screens.frame import follow_theme_background  # also registers KioskScreenManager for app.kv
+from screens.frame import (  # also registers KioskScreenManager for app.kv
+    follow_theme_background,
+    sample_flat_fills_nearest,
+)
 from screens.registry import SCREENS, ScreenEntry, ScreenRegistry, ScreenUnavailable
 from screens.theme import Theme, load_theme_kv
 from screens.workers import run_in_background
@@ -248,6 +251,7 @@ class KioskApp(App):
         root = KioskRoot()
         self.root = root  # navigation below needs it; App.run sets it again
         follow_theme_background(self.theme)  # the page background, instead of a full-screen rectangle
+        sample_flat_fills_nearest()
         sm: ScreenManager = root.sm
         sm.transition = FadeTransition(duration=0.15) if self._animate else NoTransition()
         self._ensure_screen("attract")

@@ -35,6 +35,7 @@ import screens.widgets.product_card  # noqa: F401
 import screens.widgets.tile_grid  # noqa: F401  (TileGridLayout, the ResultsGrid layout)
 from kiosk import analytics
 from kiosk.money import exponent, format_price
+from screens.frame import ScissorClipMixin
 from screens.base import KioskScreen, show_instead
 from screens.widgets.chips import Chip, TapChip
 from screens.widgets.product_card import ProductCard, card_data
@@ -143,8 +144,11 @@ class _FirstPage:
         return self.result if self._done.wait(timeout) else None
 
 
-class ResultsGrid(RecycleView):
-    """The result tiles: a recycled grid, so thousands of hits cost what one screen costs."""
+class ResultsGrid(ScissorClipMixin, RecycleView):
+    """The result tiles: a recycled grid, so thousands of hits cost what one screen costs.
+
+    Clipped with a scissor, not a stencil (``screens.frame.ScissorClipMixin``).
+    """
 
     cols = NumericProperty(3)
     """Tiles per row, from the width available."""
