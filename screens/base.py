@@ -32,6 +32,7 @@ from kivy.uix.screenmanager import Screen
 
 import screens.theme  # noqa: F401  (theme.kv rules must exist before base.kv uses them)
 from screens.theme import load_theme_kv
+from screens.widgets.texture_layer import DrawnIntoTexture
 
 load_theme_kv()
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
@@ -50,8 +51,12 @@ def show_instead(holder: Any, show: Any, hide: Any) -> None:
         holder.add_widget(show)
 
 
-class TopBar(BoxLayout):
-    """The bar on top of every customer screen."""
+class TopBar(DrawnIntoTexture, BoxLayout):
+    """The bar on top of every customer screen.
+
+    Drawn into a texture (``DrawnIntoTexture``): it is the same on every
+    frame until a button is pressed, the cart count or the theme changes.
+    """
 
     screen = ObjectProperty(None, allownone=True)
     """The screen this bar belongs to."""

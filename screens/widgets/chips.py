@@ -12,6 +12,9 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior, ToggleButtonBehavior
 from kivy.uix.label import Label
+from kivy.uix.stacklayout import StackLayout
+
+from screens.widgets.texture_layer import DrawnIntoTexture
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
@@ -40,3 +43,12 @@ class TapChip(ButtonBehavior, Label):
     def __init__(self, **kwargs) -> None:
         kwargs["markup"] = False
         super().__init__(**kwargs)
+
+
+class ChipStack(DrawnIntoTexture, StackLayout):
+    """Chips in rows, drawn into a texture: a row of filters changes only when tapped.
+
+    Each chip is a pill, a border and a label; with software OpenGL the
+    search screen's 13 filter chips cost a sixth of its frame drawn live,
+    a textured rectangle a fraction of that (``DrawnIntoTexture``).
+    """

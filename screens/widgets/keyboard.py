@@ -6,12 +6,12 @@ binds to :attr:`OnScreenKeyboard.text`. Accented letters live on a second
 layer behind the "àé" key, so a customer can type "crème" or "Müller"
 without long-press gestures nobody discovers.
 
-The keyboard is drawn once into a texture (an Fbo) and that texture is
-what each frame shows: Kivy redraws an Fbo's content only when something
-in it changed (a key going down or up, the accent layer, the theme). With
-software OpenGL, 40 keys of shapes, borders and labels over a panel were a
-quarter of a search-screen frame; one textured rectangle is a fraction of
-that (docs/benchmarks-ui-screens.md).
+The keyboard is drawn once into a texture (``DrawnIntoTexture``, an Fbo)
+and that texture is what each frame shows: Kivy redraws an Fbo's content
+only when something in it changed (a key going down or up, the accent
+layer, the theme). With software OpenGL, 40 keys of shapes, borders and
+labels over a panel were a quarter of a search-screen frame; one textured
+rectangle is a fraction of that (docs/benchmarks-ui-screens.md).
 """
 
 from __future__ import annotations
@@ -19,16 +19,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kivy.core.window import Window
-from kivy.graphics import (BindTexture, Callback, ClearBuffers, ClearColor, Color, Fbo, PopMatrix, PushMatrix,
-                           Rectangle, Translate)
-from kivy.graphics.opengl import GL_SCISSOR_TEST, glDisable, glEnable
-from kivy.graphics.scissor_instructions import scissor_stack
 from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
+
+from screens.widgets.texture_layer import DrawnIntoTexture
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
@@ -43,15 +40,6 @@ LETTER_ROWS = ("qwertyuiop", "asdfghjkl'", "zxcvbnm-.&")
 ACCENT_ROWS = ("àáâäãåæçèé", "êëìíîïñòóô", "öõøœßùúûüý")
 
 
-def _scissor_off(_instr: Any) -> None:
-    glDisable(GL_SCISSOR_TEST)
-
-
-def _scissor_back(_instr: Any) -> None:
-    if not scissor_stack.empty:
-        glEnable(GL_SCISSOR_TEST)
-
-
 class KeyboardKey(Button):
     """One key; ``value`` is the character it types or a special key code."""
 
@@ -62,7 +50,7 @@ class KeyboardKey(Button):
     """Drawn in the secondary style (backspace, clear, layer switch)."""
 
 
-class OnScreenKeyboard(BoxLayout):
+class OnScreenKeyboard(DrawnIntoTexture, BoxLayout):
     """Rows of finger-sized keys editing :attr:`text`.
 
     Events:
@@ -84,84 +72,10 @@ class OnScreenKeyboard(BoxLayout):
     __events__ = ("on_key",)
 
     def __init__(self, **kwargs) -> None:
-        self._fbo: Fbo | None = None
         super().__init__(**kwargs)
         self._letter_keys: list[list[KeyboardKey]] = []
         self._build()
         self.bind(layer=self._relabel)
-        self._draw_into_texture()
-
-    # ------------------------------------------------------- drawn once
-
-    def _draw_into_texture(self) -> None:
-        """Move everything this widget draws into an Fbo; the canvas shows the Fbo's texture."""
-        fbo = Fbo(size=(1, 1))
-        with fbo.before:
-            # The frame's scissor (screens/frame.py) is in window pixels and
-            # would clip this Fbo's own pixels: off while the Fbo is drawn.
-            Callback(_scissor_off)
-            # Opaque, the page colour: what shows around the panel's round
-            # corners, and text edges blend as they would on the page.
-            self._clear = ClearColor(*Window.clearcolor)
-            ClearBuffers()
-            PushMatrix()
-            self._translate = Translate(0, 0, 0)
-        # The kv rule's panel, then the rows, then anything after.
-        for instr in list(self.canvas.before.children):
-            if not isinstance(instr, BindTexture):  # a Rectangle takes its BindTexture along
-                self.canvas.before.remove(instr)
-                fbo.before.add(instr)
-        for child_canvas in list(self.canvas.children):
-            if not isinstance(child_canvas, BindTexture):
-                self.canvas.remove(child_canvas)
-                fbo.add(child_canvas)
-        for instr in list(self.canvas.after.children):
-            if not isinstance(instr, BindTexture):
-                self.canvas.after.remove(instr)
-                fbo.after.add(instr)
-        with fbo.after:
-            PopMatrix()
-            Callback(_scissor_back)
-        self._fbo = fbo
-        self.canvas.add(fbo)
-        self.canvas.add(Color(1, 1, 1, 1))
-        self._shown = Rectangle()
-        self.canvas.add(self._shown)
-        self.bind(pos=self._place_texture, size=self._place_texture)
-        Window.bind(clearcolor=self._on_clearcolor)  # a weak reference: the window does not keep us
-        self._place_texture()
-
-    def _place_texture(self, *_args: Any) -> None:
-        # Whole pixels, so that the texture's texels land 1:1 on the window's.
-        x, y = round(self.x), round(self.y)
-        size = (max(1, round(self.width)), max(1, round(self.height)))
-        if tuple(self._fbo.size) != size:
-            self._fbo.size = size
-        self._translate.xy = (-x, -y)
-        self._shown.texture = self._fbo.texture
-        self._shown.pos = (x, y)
-        self._shown.size = size
-
-    def _on_clearcolor(self, _window: Any, color: Any) -> None:
-        self._clear.rgba = color
-
-    def add_widget(self, widget: Any, *args: Any, **kwargs: Any) -> None:
-        if self._fbo is None:
-            return super().add_widget(widget, *args, **kwargs)
-        canvas, self.canvas = self.canvas, self._fbo  # the child draws into the Fbo
-        try:
-            return super().add_widget(widget, *args, **kwargs)
-        finally:
-            self.canvas = canvas
-
-    def remove_widget(self, widget: Any, *args: Any, **kwargs: Any) -> None:
-        if self._fbo is None:
-            return super().remove_widget(widget, *args, **kwargs)
-        canvas, self.canvas = self.canvas, self._fbo
-        try:
-            return super().remove_widget(widget, *args, **kwargs)
-        finally:
-            self.canvas = canvas
 
     def _build(self) -> None:
         rows = self
