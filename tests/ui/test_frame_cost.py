@@ -10,7 +10,10 @@ the costly ways Kivy can draw (docs/benchmarks-ui-screens.md):
   changing;
 * a ``Line`` wider than 1 px in a colour with alpha < 1 is drawn by Kivy
   through a stencil (a full-screen stencil clear and extra passes per
-  line): no customer screen may draw one.
+  line): no customer screen may draw one;
+* the filter chips and the top bar are drawn once into a texture
+  (``screens.widgets.texture_layer.DrawnIntoTexture``): a tapped chip and
+  the cart badge must still show in the picture.
 """
 
 from __future__ import annotations
@@ -146,3 +149,44 @@ async def test_no_screen_draws_a_line_kivy_would_stencil(kiosk_app: Any) -> None
             problems += [f"{theme} {name}: {p}" for p in _translucent_wide_lines(Window.canvas)]
     assert checked == 10
     assert not problems, "\n".join(problems)
+
+
+def _share(crop: Any, color: tuple[int, int, int]) -> float:
+    pixels = list(crop.getdata())
+    return sum(1 for p in pixels if all(abs(a - b) <= 12 for a, b in zip(p, color))) / len(pixels)
+
+
+def _crop(picture: Any, widget: Any, inset: int = 6) -> Any:
+    x, y = widget.to_window(widget.x, widget.y)
+    top = picture.height - y - widget.height
+    return picture.crop((int(x) + inset, int(top) + inset, int(x + widget.width) - inset,
+                         int(top + widget.height) - inset))
+
+
+async def test_chips_and_top_bar_drawn_from_a_texture_still_show_every_change(
+        kiosk_app: Any, tmp_path: Path) -> None:
+    from tests.ui.conftest import tap
+
+    app = kiosk_app
+    screen = await open_search(app)
+    chips = screen.ids.chips
+    topbar = screen.ids.topbar
+    assert chips._fbo is not None and topbar._fbo is not None, "chips and top bar should draw into textures"
+    chip = next(c for c in chips.children if c.text == "In stock here")
+    badge = topbar.ids.cart_button.ids.badge
+
+    before = await _shot(app, tmp_path, "before")
+    selected = (41, 74, 66)  # the chip's "down" colour, chips.kv
+    assert _share(_crop(before, chip, inset=14), selected) < 0.2, "an unselected chip is light"
+    assert _share(_crop(before, badge, inset=3), _rgb(app.theme.badge)) < 0.2, "no badge on an empty cart"
+
+    await tap(chip)
+    await wait_for(lambda: chip.state == "down", what="the chip selected")
+    done: list[Any] = []
+    app.add_to_cart(SOFA_VARIANT, 1, on_done=done.append)
+    await wait_for(lambda: done and app.cart_count == 1, what="a line in the cart")
+    await settle(app)
+
+    after = await _shot(app, tmp_path, "after")
+    assert _share(_crop(after, chip, inset=14), selected) > 0.5, "the tapped chip shows selected"
+    assert _share(_crop(after, badge, inset=3), _rgb(app.theme.badge)) > 0.2, "the cart badge shows the count"
