@@ -92,7 +92,9 @@ def census() -> tuple[Counter[str], int]:
     for o in gc.get_objects():
         t = type(o)
         types[f"{t.__module__}.{t.__qualname__}"] += 1
-        if isinstance(o, Widget):
+        # issubclass on the type: isinstance would ask a dead weak proxy
+        # (Kivy's WeakProxy) for its __class__ and raise ReferenceError.
+        if issubclass(t, Widget):
             widgets += 1
     return types, widgets
 
