@@ -30,9 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from kivy.core.window import Window
-from kivy.graphics import BindTexture, Callback, ClearBuffers, ClearColor, Fbo, Rectangle, ScissorPop, ScissorPush, Translate
+from kivy.graphics import (BindTexture, Callback, ClearBuffers, ClearColor, Fbo, Rectangle, ScissorPop, ScissorPush,
+                           Translate)
 from kivy.graphics.instructions import InstructionGroup
-from kivy.graphics.opengl import GL_SCISSOR_BOX, GL_SCISSOR_TEST, glDisable, glEnable, glGetIntegerv, glIsEnabled, glScissor
+from kivy.graphics.opengl import (GL_SCISSOR_BOX, GL_SCISSOR_TEST, glDisable, glEnable, glGetIntegerv, glIsEnabled,
+                                  glScissor)
 from kivy.graphics.scissor_instructions import Rect, scissor_stack
 from kivy.graphics.stencil_instructions import StencilPop, StencilPush, StencilUnUse, StencilUse
 from kivy.uix.screenmanager import Screen, ScreenManager, ShaderTransition

@@ -35,8 +35,8 @@ import screens.widgets.product_card  # noqa: F401
 import screens.widgets.tile_grid  # noqa: F401  (TileGridLayout, the ResultsGrid layout)
 from kiosk import analytics
 from kiosk.money import exponent, format_price
-from screens.frame import ScissorClipMixin
 from screens.base import KioskScreen, show_instead
+from screens.frame import ScissorClipMixin
 from screens.widgets.chips import Chip, TapChip
 from screens.widgets.product_card import ProductCard, card_data
 from screens.workers import LatestWins, run_in_background

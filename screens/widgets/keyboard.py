@@ -17,7 +17,6 @@ rectangle is a fraction of that (docs/benchmarks-ui-screens.md).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from kivy.lang import Builder
 from kivy.metrics import dp
