@@ -368,10 +368,7 @@ class RowSink:
             ps = [decode(line) for line in lines]
         except (msgspec.MsgspecError, UnicodeDecodeError):
             return False
-        try:
-            return self._add_structs(ps)
-        except (_Declined, RecordError):
-            return False
+        return self._add_structs(ps)
 
     def add_objects(self, objs: list[Any]) -> bool:
         """Like :meth:`add_lines` for decoded product objects (as the CSV reader assembles them)."""
@@ -379,18 +376,18 @@ class RowSink:
             ps = msgspec.convert(objs, list[_Product])
         except msgspec.MsgspecError:
             return False
-        try:
-            return self._add_structs(ps)
-        except (_Declined, RecordError):
-            return False
+        return self._add_structs(ps)
 
     def _add_structs(self, ps: list[_Product]) -> bool:
+        """Rows for decoded products, all or nothing; False when the chunk needs the careful path."""
         mark = (len(self.products), len(self.images), len(self.tags))
         try:
             return self._add_structs_or_raise(ps)
-        except BaseException:
+        except BaseException as exc:
             # All or nothing: drop this chunk's product rows.
             del self.products[mark[0]:], self.images[mark[1]:], self.tags[mark[2]:]
+            if isinstance(exc, (_Declined, RecordError)):
+                return False
             raise
 
     def _add_structs_or_raise(self, ps: list[_Product]) -> bool:
