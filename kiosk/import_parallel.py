@@ -765,12 +765,13 @@ class _Copier:
         from kiosk.importer import BATCH_PRODUCTS, BATCH_VARIANTS
 
         raw = self.raw
-        known, batch = self._known, self._batch
+        known = self._known
         sizes = dict(raw.execute(f"SELECT product_id, count(*) FROM {name}.variants GROUP BY product_id"))
         products, variants = self._batch_size
         for pid, cat in raw.execute(f"SELECT id, cat FROM {name}.products ORDER BY rowid"):
-            if cat is not None and cat not in known and cat not in batch:
-                batch[cat] = tuple(json.loads(cat))
+            # self._batch, not a local name for it: _resolve() starts a new batch.
+            if cat is not None and cat not in known and cat not in self._batch:
+                self._batch[cat] = tuple(json.loads(cat))
             products += 1
             variants += sizes.get(pid, 0)
             if products >= BATCH_PRODUCTS or variants >= BATCH_VARIANTS:

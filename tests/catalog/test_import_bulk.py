@@ -148,6 +148,19 @@ def test_jsonl_bulk_import_gives_the_same_database(both: Callable[..., Any], tmp
     assert bulk[0][0] and bulk[0][4] == sum(len(p["variants"]) for p in catalog())
 
 
+def test_categories_first_seen_after_a_batch_within_a_part_are_made(both: Callable[..., Any], tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Batches of 7 products, a category of its own for every product: most
+    # first appear after a batch of their part was made (they once went
+    # into that finished batch and were never created).
+    monkeypatch.setattr(importer, "BATCH_PRODUCTS", 7)
+    products = [{**p, "category": ["Aisle", f"Shelf {i}"]} for i, p in enumerate(catalog())]
+    bulk, plain, took = both(write_jsonl(tmp_path / "c.jsonl", products))
+    assert took
+    assert bulk == plain
+    assert all(p[4] is not None for p in bulk[1]["products"]), "every product has its category"
+
+
 @pytest.mark.parametrize("workers", [2, 3])
 def test_csv_bulk_import_gives_the_same_database(both: Callable[..., Any], tmp_path: Path, workers: int) -> None:
     bulk, plain, took = both(write_csv(tmp_path / "c.csv", catalog(long_text=2)), workers=workers)
