@@ -2,25 +2,49 @@
 
 Used as a RecycleView ``viewclass``: every property below is a key of the
 data dicts built by :func:`card_data`, so recycling a tile for another
-product only swaps property values. Catalog text goes into plain labels
-(``markup`` stays off), so a product called ``[b]x[/b]`` shows literally.
+product only swaps property values.
+
+The tile is flat: one widget that draws its own background and text, plus
+the picture (``TileImage``). No box layouts and no ``Label`` widgets: a
+keystroke re-fills a dozen tiles, and laying out nested boxes and
+re-rendering four labels per tile was most of the Python time between the
+key and the frame. Text comes from :mod:`screens.widgets.text_textures`,
+rendered once per text and reused, by Kivy's core label, which never
+interprets markup: a product called ``[b]x[/b]`` shows literally.
 """
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.graphics import Color, InstructionGroup, Line, Rectangle, RoundedRectangle
+from kivy.graphics.texture import Texture
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
-from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
+from kivy.uix.widget import Widget
 
 import screens.widgets.async_image  # noqa: F401  (TileImage, the card's picture)
 from kiosk.money import format_price
+from screens.theme import DEFAULT_FONT, font_for
+from screens.widgets.text_textures import line_height, text_texture
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+
+#: Theme properties a tile's drawing depends on.
+THEME_PROPERTIES = (
+    "high_contrast", "scale", "gap", "radius", "corner_segments", "font_s", "font_m", "font_l",
+    "surface", "surface_alt", "text", "text_muted", "success", "accent", "border",
+)
+#: Lines a product name may take before it is shortened.
+NAME_LINES = 2
+#: Lines a note (the reason of a recommendation) may take.
+NOTE_LINES = 2
 
 
 def card_data(hit: Any, note: str = "") -> dict[str, Any]:
@@ -43,15 +67,58 @@ def card_data(hit: Any, note: str = "") -> dict[str, Any]:
     }
 
 
-class ProductCard(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
-    """A tappable tile: image, name, brand, price and a stock badge.
+# Every tile alive, so that a theme change (accessibility mode) redraws
+# them all. Weak: a module-level binding to the theme must not keep tiles
+# of closed screens alive.
+_live_cards: weakref.WeakSet[ProductCard] = weakref.WeakSet()
+
+
+def _theme_changed(*_args: Any) -> None:
+    for card in list(_live_cards):
+        card.redraw()
+
+
+def _watch_theme(theme: Any) -> None:
+    """Redraw the tiles when ``theme`` changes (bound once per theme)."""
+    if getattr(theme, "_product_cards_bound", False):
+        return
+    theme._product_cards_bound = True
+    for prop in THEME_PROPERTIES:
+        theme.fbind(prop, _theme_changed)
+
+
+class _Text:
+    """One line (or two) of a tile's text: a tint and a textured rectangle."""
+
+    def __init__(self, group: InstructionGroup) -> None:
+        self.color = Color(1, 1, 1, 1)
+        self.rect = Rectangle(size=(0, 0))
+        group.add(self.color)
+        group.add(self.rect)
+        self.shown = ""
+
+    def set(self, texture: Texture | None, shown: str, rgba: Any) -> tuple[int, int]:
+        self.shown = shown
+        self.color.rgba = rgba
+        self.rect.texture = texture
+        size = (texture.width, texture.height) if texture is not None else (0, 0)
+        self.rect.size = size
+        return size
+
+    def place(self, x: float, y: float) -> None:
+        # Whole pixels: the texture is sampled 1:1 with nearest filtering.
+        self.rect.pos = (round(x), round(y))
+
+
+class ProductCard(RecycleDataViewBehavior, ButtonBehavior, Widget):
+    """A tappable tile: image, name, brand, price and a stock line.
 
     Events:
-        on_release: Inherited from ButtonBehavior; the grid opens the product.
+        on_release: Inherited from ButtonBehavior; opens the product.
     """
 
     product_id = StringProperty("")
-    """The product this tile shows."""
+    """The product this tile shows (empty: its page is still on its way)."""
 
     name = StringProperty("")
     """Product name (untrusted catalog text, shown as-is)."""
@@ -69,12 +136,172 @@ class ProductCard(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     """Whether this store has it on the shelf."""
 
     stock_text = StringProperty("")
-    """Badge text under the price."""
+    """Line beside the price."""
 
     note = StringProperty("")
-    """Optional extra line (recommendation reason)."""
+    """Optional extra lines under the price (the reason of a recommendation)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._panel = InstructionGroup()
+        self._shadow_color = Color(0, 0, 0, 0.05)
+        self._shadow = RoundedRectangle(size=(0, 0))
+        self._bg_color = Color(1, 1, 1, 1)
+        self._bg = RoundedRectangle(size=(0, 0))
+        for instruction in (self._shadow_color, self._shadow, self._bg_color, self._bg):
+            self._panel.add(instruction)
+        self._outline = InstructionGroup()  # high contrast only
+        self._outline_line = Line(width=1.5)
+        self._outline_color = Color(1, 1, 1, 1)
+        self._outline.add(self._outline_color)
+        self._outline.add(self._outline_line)
+        self._texts = InstructionGroup()
+        self._name, self._brand, self._price, self._stock, self._note = (_Text(self._texts) for _ in range(5))
+        self._skeleton = InstructionGroup()  # placeholder bars while the page loads
+        self._skeleton_color = Color(1, 1, 1, 1)
+        self._skeleton_bars = (RoundedRectangle(size=(0, 0)), RoundedRectangle(size=(0, 0)))
+        self._skeleton.add(self._skeleton_color)
+        for bar in self._skeleton_bars:
+            self._skeleton.add(bar)
+        self._outline_on = self._skeleton_on = False
+        self._redraw_trigger = Clock.create_trigger(self.redraw, -1)
+        self._in_refresh = False
+        super().__init__(**kwargs)
+        self.canvas.before.add(self._panel)
+        self.canvas.after.add(self._texts)  # after the picture (a child)
+        for prop in ("pos", "size", "product_id", "name", "brand", "price_text", "in_stock",
+                     "stock_text", "note"):
+            self.fbind(prop, self._changed)
+        self.fbind("state", self._paint_panel)
+        _live_cards.add(self)
+        app = App.get_running_app()
+        if app is not None:
+            _watch_theme(app.theme)
+        self.redraw()
+
+    @property
+    def shown_name(self) -> str:
+        """The product name as drawn (lines joined by ``\\n``; shortened with "…" if too long)."""
+        return self._name.shown
+
+    @property
+    def name_texture(self) -> Texture | None:
+        """The texture the name is drawn from."""
+        return self._name.rect.texture
 
     def refresh_view_attrs(self, rv: Any, index: int, data: dict[str, Any]) -> None:
-        """Recycle this tile for ``data`` (RecycleView protocol)."""
+        """Recycle this tile for ``data`` (RecycleView protocol): one redraw for all its fields."""
         self.note = ""
-        super().refresh_view_attrs(rv, index, data)
+        self._in_refresh = True
+        try:
+            super().refresh_view_attrs(rv, index, data)
+        finally:
+            self._in_refresh = False
+        self.redraw()
+
+    def _changed(self, *_args: Any) -> None:
+        if not self._in_refresh:
+            self._redraw_trigger()
+
+    def redraw(self, *_args: Any) -> None:
+        """Lay out and draw the tile for its current size, data and theme."""
+        self._redraw_trigger.cancel()
+        app = App.get_running_app()
+        if app is None:
+            return
+        theme = app.theme
+        x, y = self.pos
+        w, h = self.size
+        radius = theme.radius * 1.3
+        segments = int(theme.corner_segments)
+        self._paint_panel()
+        # The shadow shows only below the card: draw just that strip (the
+        # corners' height plus the offset), not a second card's worth of pixels.
+        shadow = self._shadow
+        shadow.segments = segments
+        shadow.radius = [radius]
+        shadow.pos = (x, y - theme.gap / 4)
+        shadow.size = (w, min(h, radius * 2 + theme.gap / 4))
+        bg = self._bg
+        bg.segments = segments
+        bg.radius = [radius]
+        bg.pos = (x, y)
+        bg.size = (w, h)
+        # The outline is drawn in high contrast only; elsewhere not at all
+        # (even a transparent line costs its pixels on software OpenGL).
+        if theme.high_contrast:
+            self._outline_color.rgba = theme.border
+            self._outline_line.rounded_rectangle = (x, y, w, h, radius)
+        if theme.high_contrast != self._outline_on:
+            self._outline_on = theme.high_contrast
+            (self.canvas.after.add if self._outline_on else self.canvas.after.remove)(self._outline)
+        self._layout(theme, x, y, w, h)
+
+    def _paint_panel(self, *_args: Any) -> None:
+        app = App.get_running_app()
+        if app is not None:
+            self._bg_color.rgba = app.theme.surface_alt if self.state == "down" else app.theme.surface
+
+    def _layout(self, theme: Any, x: float, y: float, w: float, h: float) -> None:
+        """Place the picture and the text; the picture takes the height the text leaves."""
+        pad = theme.gap * 1.2
+        gap = theme.gap / 2
+        inner = max(1.0, w - 2 * pad)
+        font_m, font_s, font_l = theme.font_m, theme.font_s, theme.font_l
+        name_font = font_for(self.name)
+        loading = not self.product_id
+
+        # Bottom up: note, price row, brand; the name block (two lines kept
+        # free, so pictures line up across a row) sits under the picture.
+        bottom = y + pad
+        if self.note:
+            tex, shown = text_texture(self.note, font_for(self.note), font_s, width=inner, lines=NOTE_LINES)
+            nw, nh = self._note.set(tex, shown, theme.accent)
+            note_h = line_height(font_for(self.note), font_s) * NOTE_LINES
+            self._note.place(x + pad, bottom + note_h - nh)
+            bottom += note_h + gap
+        else:
+            self._note.set(None, "", theme.accent)
+        row_h = font_l * 1.4
+        tex, shown = text_texture(self.price_text, DEFAULT_FONT, font_l, bold=True)
+        pw, ph = self._price.set(tex, shown, theme.text)
+        self._price.place(x + pad, bottom + (row_h - ph) / 2)
+        room = inner - pw - gap
+        stock_color = theme.success if self.in_stock else theme.text_muted
+        tex, shown = text_texture(self.stock_text, DEFAULT_FONT, font_s, bold=self.in_stock, width=room) \
+            if room > font_s else (None, "")
+        sw, sh = self._stock.set(tex, shown, stock_color)
+        self._stock.place(x + pad + inner - sw, bottom + (row_h - sh) / 2)
+        bottom += row_h + gap
+
+        brand_h = max(line_height(font_for(self.brand), font_s), font_s * 1.3)
+        name_h = line_height(name_font, font_m, True) * NAME_LINES
+        name_top = bottom + brand_h + gap + name_h
+        tex, shown = text_texture(self.name, name_font, font_m, bold=True, width=inner, lines=NAME_LINES)
+        _nw, nh = self._name.set(tex, shown, theme.text)
+        self._name.place(x + pad, name_top - nh)
+        tex, shown = text_texture(self.brand, font_for(self.brand), font_s, width=inner)
+        _bw, bh = self._brand.set(tex, shown, theme.text_muted)
+        # The brand follows the name's last line, however many it has.
+        self._brand.place(x + pad, name_top - (nh or line_height(name_font, font_m, True)) - bh)
+
+        image = self.ids.get("image")
+        if image is not None:
+            top = y + h - pad
+            image.pos = (x + pad, name_top + gap)
+            image.size = (inner, max(0.0, top - name_top - gap))
+        self._draw_skeleton(theme, loading, x + pad, name_top, inner, font_m)
+
+    def _draw_skeleton(self, theme: Any, loading: bool, x: float, top: float, inner: float, font_m: float) -> None:
+        """Grey bars where the name and brand will be, while the tile's page is on its way."""
+        if loading != self._skeleton_on:
+            self._skeleton_on = loading
+            (self.canvas.after.add if loading else self.canvas.after.remove)(self._skeleton)
+        if not loading:
+            return
+        self._skeleton_color.rgba = theme.surface_alt
+        bar_h = font_m * 1.2
+        for bar, share, offset in zip(self._skeleton_bars, (0.8, 0.45), (1, 2.6)):
+            bar.segments = int(theme.corner_segments)
+            bar.radius = [bar_h / 4]
+            bar.pos = (x, top - bar_h * offset)
+            bar.size = (inner * share, bar_h)

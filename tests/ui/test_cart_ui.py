@@ -33,7 +33,18 @@ async def test_hostile_name_is_literal_from_card_to_cart(kiosk_app: Any) -> None
     await type_on_keyboard(search, "zyxwv")  # the literal product's brand
     await wait_results(app, search, "zyxwv")
     card = next(c for c in visible_cards(search) if c.product_id == LITERAL_ID)
-    assert card.ids.name.text == LITERAL_NAME and not card.ids.name.markup
+    from kivy.core.text import Label as CoreLabel
+    from kivy.core.text.markup import MarkupLabel as CoreMarkupLabel
+
+    # The tile draws its name itself: the whole text, not markup-parsed (as
+    # markup, "[b]x[/b]" would render as a bold "x", a narrower picture).
+    assert card.shown_name == LITERAL_NAME
+    literal = CoreLabel(text=LITERAL_NAME, font_size=app.theme.font_m, bold=True)
+    literal.refresh()
+    as_markup = CoreMarkupLabel(text=LITERAL_NAME, font_size=app.theme.font_m, bold=True)
+    as_markup.refresh()
+    assert card.name_texture is not None and card.name_texture.width == literal.texture.width
+    assert card.name_texture.width > as_markup.texture.width
     await tap(card)
     await wait_for(lambda: app.current_screen == "product", what="product")
     await wait_frames(3)  # let the layout settle before touching

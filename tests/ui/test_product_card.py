@@ -1,0 +1,106 @@
+"""The product tile draws its own text: what it shows must be the product's, whole or visibly shortened.
+
+``ProductCard`` has no Label widgets: it lays out and draws its lines from
+shared, cached text textures (``screens.widgets.text_textures``). These
+tests check what a shopper reads on it: long names wrap onto two lines and
+end in "…" inside the tile, Chinese names wrap too, a recycled tile never
+shows the previous product's text, and accessibility mode enlarges the text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ui.conftest import wait_for, wait_frames
+from tests.ui.shopping import demo_template, open_search, type_on_keyboard, visible_cards, wait_results
+
+pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
+
+LONG_NAME = ("Kombee Girl's Printed Red Cotton Summer Top With Long Sleeves, Embroidered Collar "
+             "and Mother-of-Pearl Buttons")
+CJK_NAME = "北欧风格实木三人座布艺沙发客厅小户型现代简约可拆洗"
+
+
+@pytest.fixture(scope="session")
+def catalog_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store."""
+    return demo_template(tmp_path_factory)
+
+
+def _card(**data: Any) -> Any:
+    from screens.widgets.product_card import ProductCard
+
+    fields = {"product_id": "P-X", "name": "", "brand": "Nordhem", "price_text": "€899.00",
+              "in_stock": True, "stock_text": "In stock here"}
+    fields.update(data)
+    return ProductCard(size_hint=(None, None), size=(300, 420), pos=(100, 100), **fields)
+
+
+def _inside(card: Any, rect: Any) -> bool:
+    (x, y), (w, h) = rect.pos, rect.size
+    return card.x <= x and x + w <= card.right and card.y <= y and y + h <= card.top
+
+
+def _flat(shown: str) -> str:
+    return shown.replace("\n", " ").removesuffix("\u2026")
+
+
+async def test_long_names_wrap_to_two_lines_and_end_in_an_ellipsis_inside_the_tile(kiosk_app: Any) -> None:
+    await open_search(kiosk_app)
+    long_card = _card(name=LONG_NAME)
+    lines = long_card.shown_name.split("\n")
+    assert len(lines) == 2, long_card.shown_name
+    assert lines[1].endswith("\u2026") and LONG_NAME.startswith(_flat(long_card.shown_name).rstrip())
+    assert _inside(long_card, long_card._name.rect), "the name is drawn outside its tile"
+    assert long_card._name.rect.size[0] <= long_card.width - 2 * kiosk_app.theme.gap * 1.2
+
+    short_card = _card(name="Oslo sofa")
+    assert short_card.shown_name == "Oslo sofa"
+    # The brand follows the name's last line: lower under a two-line name.
+    assert long_card._brand.rect.pos[1] < short_card._brand.rect.pos[1]
+    # Pictures line up across a row whatever the names' lengths.
+    assert long_card.ids.image.size == short_card.ids.image.size and long_card.ids.image.height > 100
+
+    cjk = _card(name=CJK_NAME, brand="北欧家居")
+    cjk_lines = cjk.shown_name.split("\n")
+    assert len(cjk_lines) == 2 and CJK_NAME.startswith(cjk_lines[0]), cjk.shown_name
+    assert cjk.name_texture is not None and cjk.name_texture.height > long_card.name_texture.height / 2
+    assert _inside(cjk, cjk._name.rect)
+
+
+async def test_a_recycled_tile_shows_its_new_product(kiosk_app: Any) -> None:
+    app = kiosk_app
+    search = await open_search(app)
+    await type_on_keyboard(search, "sofa")
+    await wait_results(app, search, "sofa")
+    sofas = {c.product_id: c.shown_name for c in visible_cards(search)}
+    assert sofas and all("sofa" in name.lower() for name in sofas.values()), sofas
+    await type_on_keyboard(search, "\x1blamp")  # Clear, then a new word
+    await wait_results(app, search, "lamp")
+    await wait_frames(2)
+    cards = visible_cards(search)
+    assert cards
+    for card in cards:
+        # Each tile's text is its own product's, never what it showed before.
+        assert card.shown_name and card.name.startswith(_flat(card.shown_name).rstrip()), (card.name, card.shown_name)
+        assert card._price.shown == card.price_text and card._brand.shown == card.brand
+    assert not {c.product_id for c in cards} & set(sofas)
+
+
+async def test_accessibility_mode_enlarges_the_tiles_text(kiosk_app: Any) -> None:
+    app = kiosk_app
+    search = await open_search(app)
+    await type_on_keyboard(search, "sofa")
+    await wait_results(app, search, "sofa")
+    card = visible_cards(search)[0]
+    before = card.name_texture.height, card._price.rect.size[1]
+    app.toggle_accessible()
+    await wait_for(lambda: app.accessible, what="accessibility mode")
+    await wait_frames(3)
+    card = visible_cards(search)[0]
+    assert card.name_texture.height > before[0] and card._price.rect.size[1] > before[1]
+    # High contrast: the tile gets its white outline, and its text turns white.
+    assert card._outline_on and tuple(card._name.color.rgba) == tuple(app.theme.text)
