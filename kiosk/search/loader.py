@@ -9,12 +9,15 @@ read transaction so the rows form one consistent snapshot.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
 
 # SQLite's default limit on bound parameters is far higher, but small
 # chunks keep each statement cheap to prepare.
 _CHUNK = 500
+_POSITION = itemgetter(1)
 
 
 @dataclass(slots=True)
@@ -90,13 +93,15 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[str] | None = None) ->
         row = out.get(pid)
         if row is not None:
             row.tags = tags or ""
-    # SQLite returns the bare columns of the row holding min(position).
+    # SQLite returns the bare columns of the row holding min(position) only
+    # when that is the query's one min()/max() (with two, the row is either's),
+    # hence total() for the stock.
     # A variant's title normally names its options ("Grey / L"); the options
     # JSON is only read for variants without a title (its keys are indexed
     # too, which is harmless in the lowest-but-one field).
     for pid, _pos, sku, currency, in_stock, prices, titles in _rows(
         conn,
-        "SELECT product_id, min(position), sku, currency, max(stock_store > 0),"
+        "SELECT product_id, min(position), sku, currency, total(stock_store > 0) > 0,"
         " group_concat(price_minor), group_concat(CASE WHEN title = '' THEN options ELSE title END, ' ; ')"
         " FROM variants {where} GROUP BY product_id",
         ids, "product_id",
@@ -117,6 +122,69 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[str] | None = None) ->
         if row is not None:
             row.image_url = url or ""
     return out
+
+
+def product_rows(
+    products: Iterable[tuple[str, str, str, str, str | None, Any]],
+    variants: Iterable[tuple[str, int, str, str, int, int, str, str]],
+    images: Iterable[tuple[str, int, str]],
+    tags: Iterable[tuple[str, str]],
+) -> list[ProductRow]:
+    """What :func:`load_products` reads, made from catalog rows held in memory.
+
+    A bulk import builds the search index from the rows it stages, before
+    they are in the catalog (kiosk.import_index); this gives exactly the
+    rows ``load_products`` would read back once they are: the aggregates of
+    the variants in ``position`` order (as ``ix_variants_product_position``
+    returns them), tags in the primary key's order, the first image.
+
+    Args:
+        products: ``(id, name, brand, description, category_id, featured)``
+            in table order.
+        variants: ``(product_id, position, sku, currency, stock_store,
+            price_minor, title, options)`` of those products, any order.
+        images: ``(product_id, position, url)``.
+        tags: ``(product_id, tag)``.
+
+    Returns:
+        The products' rows, in the order given.
+    """
+    out = {pid: ProductRow(pid, name or "", brand or "", desc or "", cat, bool(featured))
+           for pid, name, brand, desc, cat, featured in products}
+    grouped: dict[str, list[tuple[str, int, str, str, int, int, str, str]]] = {}
+    for v in variants:
+        grouped.setdefault(v[0], []).append(v)
+    for pid, vs in grouped.items():
+        row = out.get(pid)
+        if row is None:
+            continue
+        vs.sort(key=_POSITION)
+        _, _, sku, currency, _, _, _, _ = vs[0]
+        row.sku = sku or ""
+        row.currency = currency or ""
+        row.in_stock = any(v[4] > 0 for v in vs)
+        row.prices = tuple(sorted({v[5] for v in vs}))
+        # group_concat skips NULLs; a title is never NULL, nor are options.
+        row.variant_text = " ; ".join(v[7] if v[6] == "" else v[6] for v in vs)
+    first_image: dict[str, tuple[int, str]] = {}
+    for pid, pos, url in images:
+        seen = first_image.get(pid)
+        if seen is None or pos < seen[0]:
+            first_image[pid] = (pos, url)
+    for pid, (_, url) in first_image.items():
+        row = out.get(pid)
+        if row is not None:
+            row.image_url = url or ""
+    by_product: dict[str, list[str]] = {}
+    for pid, tag in tags:
+        by_product.setdefault(pid, []).append(tag)
+    for pid, product_tags in by_product.items():
+        row = out.get(pid)
+        if row is not None:
+            # The primary key (product_id, tag) orders them: by code point,
+            # as SQLite's BINARY collation compares UTF-8.
+            row.tags = " ; ".join(sorted(product_tags))
+    return list(out.values())
 
 
 def find_sku(conn: sqlite3.Connection, text: str) -> tuple[str, str] | None:
