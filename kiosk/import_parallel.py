@@ -54,9 +54,11 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timezone
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kiosk.import_index import IndexBuilder, die_with_parent
 from kiosk.records import FORMAT_NAME, ProductRecord, RecordError, parse_product
 from kiosk.records_fast import VARIANT_COLUMNS
 
@@ -142,9 +144,9 @@ class Part:
 
 
 class _Stager:
-    """Validated products -> rows in a staging SQLite file."""
+    """Validated products -> rows in a staging SQLite file (and, if asked, the search index's rows beside it)."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, search: bool = False) -> None:
         import sqlite3
 
         from kiosk.records_fast import RowSink
@@ -158,6 +160,10 @@ class _Stager:
         self.db.execute("BEGIN")
         self.sink = RowSink()
         self._flushed_at = 0
+        self._variants_at = 0  # sink.variants of products not flushed yet start here
+        # What the search index needs of each product, for kiosk.import_index
+        # (made here, where the rows are in memory, on every core).
+        self.search = open(search_file(out), "wb") if search else None
 
     @property
     def products(self) -> int:
@@ -189,6 +195,8 @@ class _Stager:
 
     def flush(self) -> None:
         sink = self.sink
+        if self.search is not None:
+            self._stage_search_rows()
         for name, rows in (("products", sink.products), ("images", sink.images), ("tags", sink.tags)):
             if rows:
                 self.db.executemany(_STAGE_INSERTS[name], rows)
@@ -200,6 +208,21 @@ class _Stager:
         if len(sink.variants) >= _SORTED_RUN:
             self.flush_sorted()
         self._flushed_at = sink.product_count
+        self._variants_at = len(sink.variants)
+
+    def _stage_search_rows(self) -> None:
+        """The products about to be flushed as ``loader.product_rows`` tuples (category: its path as JSON)."""
+        import marshal
+        from dataclasses import fields
+
+        from kiosk.search.loader import ProductRow, product_rows
+
+        sink = self.sink
+        rows = product_rows(map(_SEARCH_PRODUCT, sink.products), map(_SEARCH_VARIANT, sink.variants[self._variants_at:]),
+                            map(_SEARCH_IMAGE, sink.images), sink.tags)
+        # Plain tuples in field order (marshal: fast, and it cannot run code when read back).
+        as_tuple = attrgetter(*(f.name for f in fields(ProductRow)))
+        marshal.dump(list(map(as_tuple, rows)), self.search)
 
     def flush_sorted(self) -> None:
         sink = self.sink
@@ -210,10 +233,25 @@ class _Stager:
             rows.clear()
 
     def close(self) -> None:
-        self.flush()
-        self.flush_sorted()
-        self.db.execute("COMMIT")
-        self.db.close()
+        try:
+            self.flush()
+            self.flush_sorted()
+            self.db.execute("COMMIT")
+        finally:
+            self.db.close()
+            if self.search is not None:
+                self.search.close()
+
+
+def search_file(out: Path) -> Path:
+    """Where the worker staging ``out`` puts the search index's rows of its products."""
+    return out.with_suffix(".search")
+
+
+# Staged rows -> the columns kiosk.search.loader.product_rows takes, and its rows -> plain tuples.
+_SEARCH_PRODUCT = itemgetter(0, 1, 2, 3, 4, 7)
+_SEARCH_VARIANT = itemgetter(1, 5, 2, 8, 9, 6, 3, 4)
+_SEARCH_IMAGE = itemgetter(0, 1, 2)
 
 
 def _jsonl_lines(path: Path, part: Part) -> list[bytes]:
@@ -308,8 +346,12 @@ def _csv_objects(path: Path, part: Part, warnings: list[str]) -> Iterator[Any]:
         raise Decline("not UTF-8") from None
 
 
-def stage_part(path: Path, fmt: str, part: Part, out: Path) -> dict[str, Any]:
+def stage_part(path: Path, fmt: str, part: Part, out: Path, search: bool = False) -> dict[str, Any]:
     """Validate one part of a catalog file and stage its rows in ``out``.
+
+    With ``search``, the search index's rows of its products go to
+    :func:`search_file` too (for a first import, whose index
+    kiosk.import_index builds while the importer copies).
 
     Returns:
         ``{"ok": True, "products": n, "variants": m, "warnings": [...]}``, or
@@ -320,7 +362,7 @@ def stage_part(path: Path, fmt: str, part: Part, out: Path) -> dict[str, Any]:
 
     gc.disable()  # many short-lived objects, no cycles (see kiosk.importer)
     warnings: list[str] = []
-    stager = _Stager(out)
+    stager = _Stager(out, search)
     try:
         if fmt == "jsonl":
             _stage_jsonl(path, part, stager)
@@ -341,26 +383,11 @@ def stage_part(path: Path, fmt: str, part: Part, out: Path) -> dict[str, Any]:
     return {"ok": True, "products": stager.products, "variants": stager.variants, "warnings": warnings}
 
 
-def _die_with_parent(parent: int) -> None:
-    """Linux: end this worker if the importer ends (killed mid-import, its transaction is gone anyway)."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-    import signal
-
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # it ended before the line above
-        os._exit(1)
-
-
 def _worker_main(argv: list[str]) -> int:
     args = json.loads(argv[0])
-    _die_with_parent(args["parent"])
+    die_with_parent(args["parent"])
     part = Part(**args["part"])
-    result = stage_part(Path(args["path"]), args["format"], part, Path(args["out"]))
+    result = stage_part(Path(args["path"]), args["format"], part, Path(args["out"]), args.get("search", False))
     sys.stdout.write(json.dumps(result))
     return 0
 
@@ -412,12 +439,17 @@ def split(path: Path, fmt: str, parts: int) -> list[Part]:
 class _Workers:
     """Worker processes for the parts of a file, at most ``slots`` running at a time, started in part order."""
 
-    def __init__(self, path: Path, fmt: str, parts: list[Part], outs: list[Path], slots: int) -> None:
+    def __init__(self, path: Path, fmt: str, parts: list[Part], outs: list[Path], slots: int,
+                 search: bool = False) -> None:
         self.env = dict(os.environ)
         # The workers import this package from where this process found it.
         root = str(Path(__file__).resolve().parents[1])
         self.env["PYTHONPATH"] = root + (os.pathsep + self.env["PYTHONPATH"] if self.env.get("PYTHONPATH") else "")
+        # With ``search`` the workers also stage the search index's rows (a first import builds the index).
+        self.search = search
+        self.search_files = [search_file(out) for out in outs]
         self.args = [json.dumps({"path": str(path), "format": fmt, "out": str(out), "parent": os.getpid(),
+                                 "search": search,
                                  "part": {"start": part.start, "end": part.end, "first": part.first,
                                           "last": part.last, "boundary_line": part.boundary_line}})
                      for part, out in zip(parts, outs)]
@@ -430,6 +462,15 @@ class _Workers:
             self.procs.append(subprocess.Popen([sys.executable, "-m", "kiosk.import_parallel",
                                                 self.args[len(self.procs)]], env=self.env,
                                                stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+
+    def index_builder(self) -> IndexBuilder | None:
+        """Start the process that builds the search index from the staged rows (None: it could not start)."""
+        try:
+            return IndexBuilder(self.env, self.search_files[0].parent / "search-index.pickle")
+        except OSError as exc:
+            _log.info("search index not built with the import: %s", exc)
+            self.search = False
+            return None
 
     def result(self, i: int) -> dict[str, Any]:
         """Wait for part ``i`` (in order) and start the next part's worker in its slot."""
@@ -545,7 +586,9 @@ def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
                     for name, out in zip(names, outs):
                         raw.execute(f"ATTACH DATABASE ? AS {name}", (str(out),))
                         attached.append(name)
-                    pool = _Workers(path, fmt, parts, outs, workers)
+                    # Into an empty catalog the index is built beside the copy
+                    # (kiosk.import_index); the transaction checks again.
+                    pool = _Workers(path, fmt, parts, outs, workers, search=_catalog_is_empty(raw))
                 except (OSError, sqlite3.Error) as exc:  # e.g. no Python to start workers with
                     _log.info("bulk import declined: %s", exc)
                     return False
@@ -568,22 +611,43 @@ def _import_staged(conn: Connection, names: list[str], pool: _Workers,
     from sqlalchemy.exc import IntegrityError
 
     from kiosk.search.index import update_index
+    from kiosk.search.snapshot import current_generation, store_snapshot
 
     trans = conn.begin()
+    builder: IndexBuilder | None = None
     try:
         copier = _Copier(conn)
         empty = copier.start()
         warnings: list[str] = []
         for i, name in enumerate(names):
             warnings.extend(pool.result(i)["warnings"])
-            if empty:
-                copier.copy(name)
+            if not empty:
+                continue
+            if pool.search and builder is None:
+                # Started once a core is free (its start-up overlaps this copy).
+                builder = pool.index_builder()
+            copier.categories_of(name)
+            if builder is not None and i == len(names) - 1:
+                # Every category exists now: the index can be built while
+                # the last part is copied and the indexes rebuilt.
+                builder.build(pool.search_files, *copier.categories())
+            copier.copy(name)
         if empty:
             copier.finish()
         else:
             copier.merge(names)
         on_written(len(copier.ids), copier.variants, warnings)
         update_index(conn, copier.ids)
+        raw = copier.raw
+        generation = current_generation(raw)
+        if builder is not None:
+            builder.request_snapshot(generation)
+        if empty:
+            copier.rebuild_indexes()
+        if builder is not None:
+            data = builder.snapshot()
+            if data is not None:
+                store_snapshot(raw, generation, data)
         trans.commit()
         return True
     except (Decline, IntegrityError, sqlite3.IntegrityError) as exc:
@@ -596,6 +660,9 @@ def _import_staged(conn: Connection, names: list[str], pool: _Workers,
         if trans.is_active:
             trans.rollback()
         raise
+    finally:
+        if builder is not None:
+            builder.stop()
 
 
 def _staged_codes(name: str) -> str:
@@ -697,7 +764,7 @@ class _Copier:
                     f"FROM {sp} WHERE updated_at IS NULL ON CONFLICT (id) DO UPDATE SET {sets}", (self.now,))
         self.ids = [pid for (pid,) in raw.execute(f"SELECT id FROM {sp}")]
         for name in names:
-            self._categories_of(name)
+            self.categories_of(name)
         self._categories_end()
         # Variants the file changed or dropped go (their barcodes with them),
         # then the file's variants that are not in the catalog (new or changed) come.
@@ -730,7 +797,7 @@ class _Copier:
         raw.execute("DROP TABLE temp.import_categories")
 
     def copy(self, name: str) -> None:
-        """Copy one staged part (products first: the rest refer to them; categories at the end)."""
+        """Copy one staged part (products first: the rest refer to them), after its :meth:`categories_of`."""
         raw = self.raw
         raw.execute(
             "INSERT INTO main.products (id, name, brand, description, category_id, online_url, "
@@ -746,14 +813,23 @@ class _Copier:
                     f"SELECT * FROM {name}.images ORDER BY rowid")
         raw.execute(f"INSERT INTO main.product_tags (product_id, tag) SELECT * FROM {name}.tags ORDER BY rowid")
         self.names.append(name)
-        self._categories_of(name)
 
     def finish(self) -> None:
-        """Create the last categories and point the products at them; rebuild the deferred indexes."""
+        """Create the last categories and point the products at them (then :meth:`rebuild_indexes`)."""
         self._categories_end()
+        self.raw.execute("DROP TABLE temp.import_categories")
+
+    def rebuild_indexes(self) -> None:
+        """Create the indexes :meth:`start` dropped, as they were."""
         for sql in self.index_sql:
             self.raw.execute(sql)
-        self.raw.execute("DROP TABLE temp.import_categories")
+
+    def categories(self) -> tuple[list[Any], dict[str, str]]:
+        """Once every part's :meth:`categories_of` ran: the category table and the file's paths (JSON) -> id."""
+        from kiosk.search.loader import load_categories
+
+        self._resolve()  # the last batch
+        return load_categories(self.raw), dict(self._known)
 
     # Categories are created batch by batch in file order, in the ordinary
     # path's batches: two spellings of one category that share a slug share
@@ -761,7 +837,8 @@ class _Copier:
     # batches are made as soon as it is copied (while later parts are still
     # being validated); products point at their categories at the end.
 
-    def _categories_of(self, name: str) -> None:
+    def categories_of(self, name: str) -> None:
+        """Create the complete category batches of one staged part (the rest wait for the next part)."""
         from kiosk.importer import BATCH_PRODUCTS, BATCH_VARIANTS
 
         raw = self.raw

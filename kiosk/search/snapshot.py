@@ -136,15 +136,10 @@ def save_snapshot(path: str | Path, generation: int, data: bytes) -> bool:
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            newest = conn.execute("SELECT max(seq) FROM search_changes").fetchone()[0] or 0
-            if newest != generation:
+            if current_generation(conn) != generation:
                 conn.execute("ROLLBACK")
                 return False
-            conn.execute("DELETE FROM search_snapshots")
-            conn.execute(
-                "INSERT INTO search_snapshots (format, generation, data, created_at) VALUES (?, ?, ?, ?)",
-                (FORMAT, generation, data, _now_iso()),
-            )
+            store_snapshot(conn, generation, data)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -158,6 +153,27 @@ def save_snapshot(path: str | Path, generation: int, data: bytes) -> bool:
         conn.close()
     log.info("search index saved: %.1f MB in %.0f ms", len(data) / 1e6, (time.perf_counter() - started) * 1000)
     return True
+
+
+def current_generation(conn: sqlite3.Connection) -> int:
+    """The newest ``search_changes.seq`` (0 when the log is empty): the generation a snapshot must have."""
+    return conn.execute("SELECT max(seq) FROM search_changes").fetchone()[0] or 0
+
+
+def store_snapshot(conn: sqlite3.Connection, generation: int, data: bytes) -> None:
+    """Write a dumped index as the database's saved copy, in the caller's write transaction.
+
+    Args:
+        conn: A ``sqlite3`` connection inside a write transaction in which
+            the catalog is at ``generation`` (see :func:`current_generation`).
+        generation: The generation the index describes.
+        data: From :func:`dump_snapshot`, made by this version of the code.
+    """
+    conn.execute("DELETE FROM search_snapshots")
+    conn.execute(
+        "INSERT INTO search_snapshots (format, generation, data, created_at) VALUES (?, ?, ?, ?)",
+        (FORMAT, generation, data, _now_iso()),
+    )
 
 
 def _now_iso() -> str:

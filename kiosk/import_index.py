@@ -1,0 +1,206 @@
+"""The search index of a bulk import, built beside the import and saved in its transaction.
+
+A first import of a large catalog (kiosk.import_parallel) ends with a
+serial tail in the importer's process (the copy of the last part, the
+catalog's indexes, the commit) while the other core has nothing to do. The
+first search after it used to build the in-memory search index from the
+committed catalog (reading it back, tokenising every product: ~1.7 s for
+200,000 variants). Here an **index builder process** builds that index
+during the tail instead, from what the import workers staged:
+
+* each worker writes, beside its staging file, the search index's row of
+  each of its products (``kiosk.search.loader.product_rows``: exactly what
+  ``load_products`` will read back from the committed catalog), with the
+  category as the path the file gives;
+* once every part is staged, the importer creates the last categories and
+  sends the builder the category tree and the path -> id map
+  (:meth:`IndexBuilder.build`); the builder makes the
+  :class:`~kiosk.search.inverted.InvertedIndex` a ``SearchEngine`` would
+  build, while the importer copies;
+* the importer logs the change (``update_index``) and sends the resulting
+  generation (:meth:`IndexBuilder.snapshot`); the builder pickles the index
+  as ``kiosk.search.snapshot`` saves one, and the importer writes it in the
+  import's own transaction. The first search after the import, in this
+  process or any other, then loads it instead of building.
+
+The builder only ever gives the index or nothing: an unexpected category,
+a builder that fails or takes too long, and the import commits without a
+saved index (the first search builds it, as before). Nothing here changes
+what the import writes to the catalog.
+
+Run as ``python -m kiosk.import_index`` by the importer only; it reads its
+two requests as JSON lines on stdin.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from dataclasses import astuple
+from pathlib import Path
+from typing import Any
+
+_log = logging.getLogger(__name__)
+
+#: How long the importer waits for the builder once the import is written (s).
+SNAPSHOT_WAIT = 60.0
+
+
+def die_with_parent(parent: int) -> None:
+    """Linux: end this process if the importer ends (killed mid-import, its transaction is gone anyway)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it ended before the line above
+        os._exit(1)
+
+
+# ------------------------------------------------------------ builder process
+
+
+def build_index(search_files: list[Path], categories: list[list[Any]], category_ids: dict[str, str]) -> Any:
+    """The index ``SearchEngine`` would build from the catalog once the staged products are in it.
+
+    Args:
+        search_files: The workers' search rows (see
+            ``kiosk.import_parallel.search_file``), in part order.
+        categories: Every row of the catalog's ``categories`` table as
+            ``load_categories`` reads it, after the import created its own.
+        category_ids: The file's category paths (JSON) -> category id.
+
+    Returns:
+        The :class:`~kiosk.search.inverted.InvertedIndex` (generation not set).
+
+    Raises:
+        KeyError: A product's category path is not in ``category_ids``.
+    """
+    import marshal
+
+    from kiosk.search.inverted import InvertedIndex
+    from kiosk.search.loader import CategoryRow, ProductRow
+
+    rows: list[ProductRow] = []
+    for path in search_files:
+        with open(path, "rb") as fh:
+            while True:
+                try:
+                    chunk = marshal.load(fh)
+                except EOFError:
+                    break
+                rows.extend(ProductRow(*t) for t in chunk)
+    for row in rows:
+        if row.category_id is not None:
+            row.category_id = category_ids[row.category_id]
+    index = InvertedIndex([CategoryRow(*c) for c in categories], -1)
+    new, typo_words = index.add_products(rows)
+    index.finish(new, typo_words, full=True)
+    return index
+
+
+def _builder_main() -> int:
+    import gc
+
+    from kiosk.search.snapshot import dump_snapshot
+
+    die_with_parent(int(sys.argv[1]))
+    gc.disable()  # a few hundred thousand objects, no cycles (see kiosk.importer)
+    request = json.loads(sys.stdin.readline())
+    index = build_index([Path(p) for p in request["search_files"]], request["categories"],
+                        request["category_ids"])
+    line = sys.stdin.readline()
+    if not line:
+        return 0  # the importer no longer wants it
+    index.generation = int(json.loads(line)["generation"])
+    _, data = dump_snapshot(index)
+    out = Path(request["out"])
+    out.write_bytes(data)
+    sys.stdout.write(json.dumps({"ok": True, "bytes": len(data), "products": index.live_count}))
+    return 0
+
+
+# ------------------------------------------------------------ importer side
+
+
+class IndexBuilder:
+    """The importer's handle on a builder process (started at once, idle until :meth:`build`)."""
+
+    def __init__(self, env: dict[str, str], out: Path) -> None:
+        """Start the builder.
+
+        Args:
+            env: The environment the import workers get (finds this package).
+            out: Where the builder writes the pickled index.
+        """
+        self.out = out
+        self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+            [sys.executable, "-m", "kiosk.import_index", str(os.getpid())], env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._asked = False
+
+    def build(self, search_files: list[Path], categories: list[Any], category_ids: dict[str, str]) -> None:
+        """Start building from the workers' search rows, the category tree and the path -> id map."""
+        request = {"search_files": [str(p) for p in search_files],
+                   "categories": [astuple(c) for c in categories], "category_ids": category_ids,
+                   "out": str(self.out)}
+        self._send(request)
+        self._asked = True
+
+    def request_snapshot(self, generation: int) -> None:
+        """Have the index pickled for ``generation`` (the ``search_changes.seq`` the import logged)."""
+        if self.proc is not None and self._asked:
+            self._asked = self._send({"generation": generation})
+
+    def snapshot(self, timeout: float = SNAPSHOT_WAIT) -> bytes | None:
+        """Wait for the index :meth:`request_snapshot` asked for: its pickle, or None if it could not be had."""
+        if self.proc is None or not self._asked:
+            return None
+        started = time.perf_counter()
+        try:
+            stdout, stderr = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _log.warning("search index not saved with the import: its builder took over %.0f s", timeout)
+            self.stop()
+            return None
+        waited = time.perf_counter() - started
+        try:
+            result = json.loads(stdout) if self.proc.returncode == 0 else None
+            data = self.out.read_bytes() if result and result.get("ok") else None
+        except (ValueError, OSError):
+            data = None
+        if data is None:
+            _log.warning("search index not saved with the import: %s", stderr.decode(errors="replace")[-500:])
+            return None
+        _log.info("search index built beside the import (%.1f MB, waited %.2f s)", len(data) / 1e6, waited)
+        return data
+
+    def _send(self, request: dict[str, Any]) -> bool:
+        assert self.proc is not None and self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+            self.proc.stdin.flush()
+        except OSError:  # it ended (failed to start, or killed)
+            return False
+        return True
+
+    def stop(self) -> None:
+        """End the builder if it still runs (the import declined, failed or is done with it)."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
+
+if __name__ == "__main__":
+    sys.exit(_builder_main())

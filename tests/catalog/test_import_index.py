@@ -1,0 +1,226 @@
+"""A first bulk import saves the search index with the catalog (kiosk.import_index).
+
+The index built beside the import must be exactly the one the first search
+would otherwise build from the committed catalog: same state, same answers
+(categories, whose ids the importer assigns, included). The first search
+after the import loads it instead of building; anything unusual, and the
+import commits without it (the first search builds, as before).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk import import_parallel, importer
+from kiosk.catalog_store import delete_products, upsert_products
+from kiosk.db import DeferredEngine, open_db
+from kiosk.importer import import_file
+from kiosk.records import parse_product
+from kiosk.search import SearchEngine
+from kiosk.search.inverted import InvertedIndex
+from kiosk.search.loader import load_categories, load_products
+from kiosk.search.snapshot import current_generation, load_snapshot
+
+from .conftest import write_jsonl
+from .test_import_bulk import catalog, write_csv
+
+DEMO = Path(__file__).resolve().parents[2] / "assets" / "demo" / "catalog.json"
+
+
+@pytest.fixture
+def bulk(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Bulk path on for any file (two workers), small category batches; records whether it imported."""
+    monkeypatch.setattr(import_parallel, "MIN_BYTES", 0)
+    monkeypatch.setenv("KIOSK_IMPORT_WORKERS", "2")
+    # Several category batches per part (the last one resolved just before the index is built).
+    monkeypatch.setattr(importer, "BATCH_PRODUCTS", 40)
+    took: list[bool] = []
+    real = importer.bulk_import
+
+    def spy(*args: Any) -> bool:
+        took.append(real(*args))
+        return took[-1]
+
+    monkeypatch.setattr(importer, "bulk_import", spy)
+    return took
+
+
+def demo_products() -> list[dict[str, Any]]:
+    return json.loads(DEMO.read_text(encoding="utf-8"))["products"]
+
+
+def imported(path: Path, db: Path) -> None:
+    engine = open_db(db)
+    try:
+        report = import_file(engine, path)
+        assert report.committed, report.summary()
+    finally:
+        engine.dispose()
+
+
+def started(db: Path, caplog: pytest.LogCaptureFixture) -> tuple[SearchEngine, str]:
+    """A search engine as the app makes it after the import, and how its index came to be ("loaded"/"built")."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="kiosk.search"):
+        engine = SearchEngine(DeferredEngine(db))
+        engine.search("", limit=1)
+    how = [r.getMessage().split(":")[0] for r in caplog.records if r.getMessage().startswith("search index ")]
+    assert len(how) == 1, how
+    return engine, how[0].removeprefix("search index ")
+
+
+def built_from_catalog(db: Path) -> InvertedIndex:
+    """What SearchEngine._build makes of the committed catalog (no saved copy involved)."""
+    with sqlite3.connect(db) as conn:
+        index = InvertedIndex(load_categories(conn), current_generation(conn))
+        new, typo_words = index.add_products(load_products(conn).values())
+    index.finish(new, typo_words, full=True)
+    return index
+
+
+def state(index: InvertedIndex) -> dict[str, Any]:
+    """An index's saved state, with the two parts whose order depends on the process's string hashing as sets."""
+    out = dict(index.__getstate__())
+    out["deletes"] = {k: frozenset(v) if isinstance(v, tuple) else frozenset([v])
+                      for k, v in index.deletes._map.items()}
+    out["alphabet"] = sorted(index.alphabet)
+    return out
+
+
+def queries(db: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Prefixes and typos of real names, every category (by id, path and name), prices, stock, nothing found."""
+    with sqlite3.connect(db) as conn:
+        names = [n for (n,) in conn.execute("SELECT name FROM products ORDER BY id LIMIT 40")]
+        cats = conn.execute("SELECT id, path, name FROM categories").fetchall()
+        prices = [p for (p,) in conn.execute("SELECT price_minor FROM variants ORDER BY id LIMIT 5")]
+    out: list[tuple[str, dict[str, Any]]] = [("", {}), ("", {"in_stock": True}), ("qwxzv", {})]
+    for name in names:
+        word = name.split()[0]
+        out += [(word[:n], {}) for n in range(1, len(word) + 1)]
+        out += [(name, {}), (word[1:] + word[:1], {}), (name.lower(), {"in_stock": True})]
+    for cid, path, cname in cats:
+        out += [("", {"category": cid}), ("", {"category": path}), (names[0][:3], {"category": cname})]
+    out += [("", {"min_price": p, "max_price": p * 2}) for p in prices]
+    return out
+
+
+def answers(engine: SearchEngine, qs: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+    out = []
+    for query, kw in qs:
+        r = engine.search(query, limit=30, **kw)
+        out.append((query, r.total, [(h.product_id, h.sku, h.price_minor, h.category_path, h.score) for h in r.hits],
+                    r.suggestions))
+    return out
+
+
+def fresh_answers(db: Path, tmp_path: Path, qs: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+    """Answers of an engine that builds its index from a copy of the catalog without the saved one."""
+    copy = tmp_path / "fresh.sqlite3"
+    with sqlite3.connect(db) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+        dst.execute("DELETE FROM search_snapshots")
+    engine = SearchEngine(DeferredEngine(copy))
+    try:
+        return answers(engine, qs)
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_the_first_search_after_a_bulk_import_loads_the_index_built_with_it(
+        bulk: list[bool], tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+        fmt: str) -> None:
+    if fmt == "jsonl":
+        path = write_jsonl(tmp_path / "demo.jsonl", demo_products())
+    else:
+        path = write_csv(tmp_path / "c.csv", catalog(300, long_text=1))
+    db = tmp_path / "kiosk.sqlite3"
+    imported(path, db)
+    assert bulk == [True]
+
+    with sqlite3.connect(db) as conn:
+        saved = load_snapshot(conn, current_generation(conn))
+    assert saved is not None, "the import saved the index for the generation it committed"
+    assert state(saved) == state(built_from_catalog(db))
+
+    # The first search loads it; building would read the products, which here cannot be done.
+    qs = queries(db)
+    expected = fresh_answers(db, tmp_path, qs)
+
+    def no_build(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the first search after a bulk import built the index")
+
+    monkeypatch.setattr("kiosk.search.engine.load_products", no_build)
+    engine, how = started(db, caplog)
+    assert how == "loaded"
+    assert answers(engine, qs) == expected
+    assert not engine.save_snapshot(), "nothing new to save"
+
+
+def test_category_ids_are_the_importers_also_beside_categories_already_there(
+        bulk: list[bool], tmp_path: Path) -> None:
+    # An emptied catalog keeps its categories: the import reuses their rows
+    # (ids), adds its own after them, and two spellings sharing a slug share a row.
+    db = tmp_path / "kiosk.sqlite3"
+    engine = open_db(db)
+    with engine.begin() as conn:
+        upsert_products(conn, [parse_product({"id": "OLD", "name": "Old", "category": ["Home Garden", "Tools"],
+                                              "variants": [{"id": "OLD-1", "sku": "OLD-1", "price": "1.00",
+                                                            "currency": "EUR"}]})])
+        delete_products(conn, ["OLD"])
+    engine.dispose()
+    imported(write_jsonl(tmp_path / "c.jsonl", catalog(300)), db)
+    assert bulk == [True]
+    with sqlite3.connect(db) as conn:
+        saved = load_snapshot(conn, current_generation(conn))
+        assert conn.execute("SELECT count(*) FROM products WHERE category_id IS NULL").fetchone()[0] == sum(
+            1 for p in catalog(300) if not p["category"])
+    assert saved is not None
+    assert state(saved) == state(built_from_catalog(db))
+    # The file's "Home & Garden" landed in the row "Home Garden" that was there first.
+    paths = {c.path for c in saved.categories.values()}
+    assert {"Home Garden", "Home Garden > Tools", "Home Garden > Pots", "Garden > Tools"} <= paths
+    assert "Home & Garden" not in paths
+
+
+def test_a_builder_that_fails_leaves_the_first_search_to_build(
+        bulk: list[bool], tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Categories the builder cannot resolve: it fails; the import still commits, without a saved index.
+    real = import_parallel._Copier.categories
+
+    def broken(self: Any) -> tuple[list[Any], dict[str, str]]:
+        cats, _ = real(self)
+        return cats, {}
+
+    monkeypatch.setattr(import_parallel._Copier, "categories", broken)
+    path = write_jsonl(tmp_path / "demo.jsonl", demo_products())
+    db = tmp_path / "kiosk.sqlite3"
+    imported(path, db)
+    assert bulk == [True]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM search_snapshots").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM products").fetchone()[0] == len(demo_products())
+    engine, how = started(db, caplog)
+    assert how == "built"
+    assert [h.product_id for h in engine.search("sorlandet sofa").hits][:1] == ["P-1001"]
+
+
+def test_a_reimport_over_a_full_catalog_saves_no_stale_index(
+        bulk: list[bool], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    products = demo_products()
+    db = tmp_path / "kiosk.sqlite3"
+    imported(write_jsonl(tmp_path / "a.jsonl", products), db)
+    products[0] = {**products[0], "name": "Fjordlys sofa"}
+    imported(write_jsonl(tmp_path / "b.jsonl", products), db)
+    assert bulk == [True, True]
+    with sqlite3.connect(db) as conn:
+        assert load_snapshot(conn, current_generation(conn)) is None
+    engine, how = started(db, caplog)
+    assert how == "built"
+    assert [h.product_id for h in engine.search("fjordlys").hits] == ["P-1001"]
