@@ -28,8 +28,9 @@ a builder that fails or takes too long, and the import commits without a
 saved index (the first search builds it, as before). Nothing here changes
 what the import writes to the catalog.
 
-Run as ``python -m kiosk.import_index`` by the importer only; it reads its
-two requests as JSON lines on stdin.
+Run as ``python -m kiosk.import_index IMPORTER_PID OUT`` by the importer
+only; it reads its two requests as JSON lines on stdin and writes the
+pickle to ``OUT``.
 """
 
 from __future__ import annotations
@@ -122,8 +123,7 @@ def _builder_main() -> int:
         return 0  # the importer no longer wants it
     index.generation = int(json.loads(line)["generation"])
     _, data = dump_snapshot(index)
-    out = Path(request["out"])
-    out.write_bytes(data)
+    Path(sys.argv[2]).write_bytes(data)
     sys.stdout.write(json.dumps({"ok": True, "bytes": len(data), "products": index.live_count}))
     return 0
 
@@ -143,15 +143,14 @@ class IndexBuilder:
         """
         self.out = out
         self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-            [sys.executable, "-m", "kiosk.import_index", str(os.getpid())], env=env,
+            [sys.executable, "-m", "kiosk.import_index", str(os.getpid()), str(out)], env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._asked = False
 
     def build(self, search_files: list[Path], categories: list[Any], category_ids: dict[str, str]) -> None:
         """Start building from the workers' search rows, the category tree and the path -> id map."""
         request = {"search_files": [str(p) for p in search_files],
-                   "categories": [astuple(c) for c in categories], "category_ids": category_ids,
-                   "out": str(self.out)}
+                   "categories": [astuple(c) for c in categories], "category_ids": category_ids}
         self._send(request)
         self._asked = True
 

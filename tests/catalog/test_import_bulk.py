@@ -291,8 +291,9 @@ def _processes_mentioning(text: str) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("moment", ["staging", "index"])
 def test_a_kiosk_killed_mid_bulk_import_loses_nothing(tmp_path: Path, engine: Engine, db_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+                                                      monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
     import os
     import subprocess
     import tempfile
@@ -313,16 +314,22 @@ def test_a_kiosk_killed_mid_bulk_import_loses_nothing(tmp_path: Path, engine: En
                             stderr=subprocess.DEVNULL)
     try:
         # Kill it once the workers are writing their staging files (the import's
-        # transaction is open by then: write lock taken, indexes dropped in it).
+        # transaction is open by then: write lock taken, indexes dropped in it),
+        # or once the search index builder runs (the first part is being copied).
+        def reached() -> bool:
+            if moment == "index":
+                return bool(set(_processes_mentioning(str(scratch))) & set(_processes_mentioning("kiosk.import_index")))
+            return any(f.stat().st_size > 200_000 for f in scratch.glob("kiosk-import-*/stage-*.sqlite3"))
+
         deadline = time.monotonic() + 60
-        while not any(f.stat().st_size > 200_000 for f in scratch.glob("kiosk-import-*/stage-*.sqlite3")):
+        while not reached():
             assert proc.poll() is None, "the import ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.005)
         proc.kill()
     finally:
         proc.wait()
-    # The workers end with the importer (nothing left burning the kiosk's CPU).
+    # The workers and the index builder end with the importer (nothing left burning the kiosk's CPU).
     deadline = time.monotonic() + 30
     while _processes_mentioning(str(scratch)):
         assert time.monotonic() < deadline, "worker processes outlived the killed import"
