@@ -156,6 +156,8 @@ async def _drive(app: Any, out: Path) -> list[Path]:
         app.set_accessible(True)
         app.go_home()
         await shot("accessible-home")
+        app.show_search(query=SEARCH_QUERY)
+        await shot("accessible-search")
         if product_id:
             app.show_product(product_id)
             await shot("accessible-product")

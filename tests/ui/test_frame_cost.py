@@ -176,7 +176,7 @@ async def test_chips_and_top_bar_drawn_from_a_texture_still_show_every_change(
     badge = topbar.ids.cart_button.ids.badge
 
     before = await _shot(app, tmp_path, "before")
-    selected = (41, 74, 66)  # the chip's "down" colour, chips.kv
+    selected = _rgb(app.theme.primary)  # the chip's "down" colour (chips.kv)
     assert _share(_crop(before, chip, inset=14), selected) < 0.2, "an unselected chip is light"
     assert _share(_crop(before, badge, inset=3), _rgb(app.theme.badge)) < 0.2, "no badge on an empty cart"
 

@@ -70,6 +70,33 @@ async def test_variant_picker_sale_price_and_complete_the_look(kiosk_app: Any) -
     assert app.current_screen == "product"
 
 
+def _fill(widget: Any) -> tuple[float, ...]:
+    """The colour of the first shape a widget paints (a chip's fill)."""
+    from kivy.graphics import Color
+
+    return tuple(next(i for i in widget.canvas.before.children if isinstance(i, Color)).rgba)
+
+
+async def test_option_chips_grow_and_turn_high_contrast_in_accessibility_mode(kiosk_app: Any) -> None:
+    app = kiosk_app
+    await start_session(app)
+    product = await open_product(app, ARMCHAIR)
+    chips = list(reversed(list(reversed(product.ids.options.children))[0].ids.value_box.children))
+    chosen = next(c for c in chips if c.state == "down")
+    other = next(c for c in chips if c.state == "normal")
+    before = chosen.height, chosen.font_size
+    app.set_accessible(True)
+    await wait_frames(3)
+    # Finger-sized for the larger target, larger text, and the theme's
+    # high-contrast colours: yellow for the chosen value, black for the rest.
+    assert chosen.height >= app.theme.target and chosen.height > before[0] and chosen.font_size > before[1]
+    assert _fill(chosen) == tuple(app.theme.primary) and tuple(chosen.color) == tuple(app.theme.primary_fg)
+    assert _fill(other) == tuple(app.theme.surface) and tuple(other.color) == tuple(app.theme.text)
+    app.set_accessible(False)
+    await wait_frames(3)
+    assert chosen.height == before[0] and _fill(chosen) == tuple(app.theme.primary)
+
+
 async def test_chooser_keeps_other_choices_and_prefers_stock() -> None:
     class V:
         def __init__(self, vid: str, colour: str, size: str, stock: int) -> None:
