@@ -12,6 +12,8 @@ Two helpers:
   (search as you type). Requests that were superseded before they started
   are skipped; results of superseded requests are dropped. Each request
   carries a sequence number, like Textual's ``@work(exclusive=True)``.
+  Lanes run on threads of their own, never queued behind the shared
+  pool's work (image decodes).
 
 ``pending_count()`` tells tests, the screenshot driver and benchmarks when
 the UI has settled (no work in flight, no results waiting to be delivered).
@@ -34,7 +36,12 @@ ResultCallback = Callable[[Any], None]
 ErrorCallback = Callable[[BaseException], None]
 
 _MAX_WORKERS = 3
+#: Threads of the lanes (``LatestWins``): apart from the shared pool, so that
+#: a keystroke's search never queues behind the image decodes its previous
+#: page started (a dozen per page of tiles).
+_LANE_WORKERS = 2
 _executor: ThreadPoolExecutor | None = None
+_lane_executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
 _pending = 0
 _pending_lock = threading.Lock()
@@ -46,6 +53,14 @@ def _pool() -> ThreadPoolExecutor:
         if _executor is None:
             _executor = ThreadPoolExecutor(max_workers=_MAX_WORKERS, thread_name_prefix="kiosk-ui-worker")
         return _executor
+
+
+def _lane_pool() -> ThreadPoolExecutor:
+    global _lane_executor
+    with _executor_lock:
+        if _lane_executor is None:
+            _lane_executor = ThreadPoolExecutor(max_workers=_LANE_WORKERS, thread_name_prefix="kiosk-ui-lane")
+        return _lane_executor
 
 
 def _inc(n: int) -> None:
@@ -167,7 +182,7 @@ class LatestWins:
             self._running = True
         if start:
             try:
-                _pool().submit(self._drain)
+                _lane_pool().submit(self._drain)
             except RuntimeError:
                 pass
         return seq

@@ -47,6 +47,23 @@ async def test_latest_wins_delivers_only_the_newest_result(kiosk_app: Any) -> No
     assert Clock.frames_displayed > 0
 
 
+async def test_a_search_does_not_wait_behind_image_decodes(kiosk_app: Any) -> None:
+    from screens.workers import _MAX_WORKERS, LatestWins, run_in_background
+
+    # Every thread of the shared pool busy (a page of tiles decoding their
+    # pictures), and more queued behind them.
+    gate = threading.Event()
+    for _ in range(_MAX_WORKERS + 4):
+        run_in_background(gate.wait, 10)
+    delivered: list[str] = []
+    try:
+        LatestWins("search").submit(str.upper, "sofa", on_result=delivered.append)
+        await wait_for(lambda: delivered, timeout=5, what="the search result while the pool is busy")
+        assert delivered == ["SOFA"]
+    finally:
+        gate.set()
+
+
 async def test_errors_in_background_work_reach_the_main_thread(kiosk_app: Any) -> None:
     from screens.workers import run_in_background
 
