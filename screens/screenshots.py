@@ -121,6 +121,10 @@ async def _drive(app: Any, out: Path) -> list[Path]:
         if product_id:
             app.show_product(product_id)
             await shot("product")
+            # Further down the same screen: "Complete the look", each
+            # suggestion with the reason it is there.
+            app.root.sm.get_screen("product").ids.scroll.scroll_y = 0
+            await shot("product-looks")
         if app.slides:
             app.show_scene(app.slides[0].scene_id)
             await shot("scene")
