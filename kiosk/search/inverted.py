@@ -117,10 +117,15 @@ class InvertedIndex:
     _CACHES = ("_terms", "_cached_entries", "_sorted", "_cat_docs", "_empty_order")
 
     def __getstate__(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items() if k not in self._CACHES}
+        state = {k: v for k, v in self.__dict__.items() if k not in self._CACHES}
+        # Docs as plain tuples: pickle reduces a named tuple through Python
+        # code, one at a time (4x slower to dump, 2x to load, for 20,000).
+        state["docs"] = list(map(tuple, self.docs))
+        return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
+        self.docs = list(map(Doc._make, self.docs))
         self._terms = OrderedDict()
         self._cached_entries = 0
         self._sorted = OrderedDict()

@@ -26,6 +26,8 @@ MAX_TOKEN_CHARS = 40
 # Letters and digits of any script; underscore is a "word" char to ``re`` but
 # not to a shopper.
 _WORD_RE = re.compile(r"[^\W_]+")
+# Every ASCII character that is not a letter or digit, to a space.
+_ASCII_NOT_WORD = str.maketrans({chr(i): " " for i in range(128) if not chr(i).isalnum()})
 _CJK_RANGES = (
     "\u2e80-\u2fdf"  # CJK radicals
     "\u3040-\u30ff"  # Hiragana, Katakana
@@ -90,12 +92,16 @@ def tokenize(text: str) -> list[str]:
     Returns:
         Normalised words; CJK runs become their unigrams and bigrams.
     """
-    norm = normalize(text)
-    words = _WORD_RE.findall(norm)
-    if norm.isascii():  # the common case: no CJK to split
-        if len(norm) > MAX_TOKEN_CHARS and max(map(len, words), default=0) > MAX_TOKEN_CHARS:
+    if text.isascii():  # the common case: no marks to fold, no CJK to split
+        # What _WORD_RE finds in ASCII (runs of letters and digits), with
+        # two C-level passes instead of a regex scan: half the index build's
+        # tokenising of 20,000 names and descriptions.
+        words = text.lower().translate(_ASCII_NOT_WORD).split()
+        if len(text) > MAX_TOKEN_CHARS and max(map(len, words), default=0) > MAX_TOKEN_CHARS:
             return [w[:MAX_TOKEN_CHARS] for w in words]
         return words
+    norm = normalize(text)
+    words = _WORD_RE.findall(norm)
     out: list[str] = []
     for word in words:
         if len(word) > MAX_TOKEN_CHARS:
