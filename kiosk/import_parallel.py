@@ -576,6 +576,16 @@ def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
             # rewritten during the copy. Restored afterwards.
             cache_size = raw.execute("PRAGMA cache_size").fetchone()[0]
             raw.execute(f"PRAGMA cache_size={-_COPY_CACHE_KIB}")
+            # Into an empty catalog every reference the copy writes is to a
+            # row of the same file, staged with it (a variant's product, a
+            # code's variant, a category's parent, made first): SQLite need
+            # not look each one up (a fifth of the copy). The setting can
+            # only change outside a transaction; a catalog no longer empty
+            # once the transaction begins is declined (see _import_staged).
+            foreign_keys = raw.execute("PRAGMA foreign_keys").fetchone()[0]
+            first = _catalog_is_empty(raw)
+            if first:
+                raw.execute("PRAGMA foreign_keys=OFF")
             # ATTACH is refused inside a transaction: attach every staging
             # file first, on the driver's connection (SQLAlchemy would begin
             # one). A file is read only once its worker has finished.
@@ -588,21 +598,22 @@ def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
                         attached.append(name)
                     # Into an empty catalog the index is built beside the copy
                     # (kiosk.import_index); the transaction checks again.
-                    pool = _Workers(path, fmt, parts, outs, workers, search=_catalog_is_empty(raw))
+                    pool = _Workers(path, fmt, parts, outs, workers, search=first)
                 except (OSError, sqlite3.Error) as exc:  # e.g. no Python to start workers with
                     _log.info("bulk import declined: %s", exc)
                     return False
-                return _import_staged(conn, names, pool, on_written)
+                return _import_staged(conn, names, pool, on_written, first)
             finally:
                 if pool is not None:
                     pool.stop()
                 for name in attached:
                     raw.execute(f"DETACH DATABASE {name}")
                 raw.execute(f"PRAGMA cache_size={int(cache_size)}")
+                raw.execute(f"PRAGMA foreign_keys={int(foreign_keys)}")
 
 
 def _import_staged(conn: Connection, names: list[str], pool: _Workers,
-                   on_written: Callable[[int, int, list[str]], None]) -> bool:
+                   on_written: Callable[[int, int, list[str]], None], first: bool) -> bool:
     """Copy each part as its worker finishes, in one transaction; False (rolled back) if anything declines.
 
     Into an empty catalog each part is copied as soon as its worker is done;
@@ -618,6 +629,10 @@ def _import_staged(conn: Connection, names: list[str], pool: _Workers,
     try:
         copier = _Copier(conn)
         empty = copier.start()
+        if first and not empty:
+            # Filled by another writer between the check and the transaction,
+            # while foreign keys are off for a first import: not this path's case.
+            raise Decline("the catalog is no longer empty")
         warnings: list[str] = []
         for i, name in enumerate(names):
             warnings.extend(pool.result(i)["warnings"])
@@ -644,11 +659,20 @@ def _import_staged(conn: Connection, names: list[str], pool: _Workers,
             builder.request_snapshot(generation)
         if empty:
             copier.rebuild_indexes()
-        if builder is not None:
+        if builder is not None and builder.done():
+            # Ready: saved in the import's own transaction.
             data = builder.snapshot()
             if data is not None:
                 store_snapshot(raw, generation, data)
+            builder.stop()
+            builder = None
         trans.commit()
+        if builder is not None:
+            # Still building: it goes on through the commit (writing the
+            # catalog and checkpointing the WAL), and is saved right after
+            # it, before the import returns, if the catalog is still at
+            # this generation.
+            _save_index(builder, conn, generation)
         return True
     except (Decline, IntegrityError, sqlite3.IntegrityError) as exc:
         # A worker declined, or a value is used twice in the file (the
@@ -663,6 +687,21 @@ def _import_staged(conn: Connection, names: list[str], pool: _Workers,
     finally:
         if builder is not None:
             builder.stop()
+
+
+def _save_index(builder: IndexBuilder, conn: Connection, generation: int) -> None:
+    """Save the builder's index for ``generation`` once it is done (the import has committed: nothing may fail)."""
+    from kiosk.db import database_path
+    from kiosk.search.snapshot import save_snapshot
+
+    data = builder.snapshot()
+    path = database_path(conn.engine)
+    if data is None or path is None:
+        return
+    try:
+        save_snapshot(path, generation, data)
+    except sqlite3.Error as exc:  # e.g. another writer holds the lock: the first search builds
+        _log.warning("search index built with the import not saved: %s", exc)
 
 
 def _staged_codes(name: str) -> str:

@@ -161,6 +161,22 @@ def test_categories_first_seen_after_a_batch_within_a_part_are_made(both: Callab
     assert all(p[4] is not None for p in bulk[1]["products"]), "every product has its category"
 
 
+def test_a_first_bulk_import_leaves_every_reference_valid_and_foreign_keys_on(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # The copy into an empty catalog runs without SQLite's per-row foreign key lookups.
+    monkeypatch.setattr(import_parallel, "MIN_BYTES", 0)
+    monkeypatch.setenv("KIOSK_IMPORT_WORKERS", "2")
+    engine = open_db(tmp_path / "kiosk.sqlite3")
+    try:
+        assert import_file(engine, write_jsonl(tmp_path / "c.jsonl", catalog())).committed
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+        assert count(engine, "barcodes") > 0
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize("workers", [2, 3])
 def test_csv_bulk_import_gives_the_same_database(both: Callable[..., Any], tmp_path: Path, workers: int) -> None:
     bulk, plain, took = both(write_csv(tmp_path / "c.csv", catalog(long_text=2)), workers=workers)
