@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 SEARCH_QUERY = "sofa"
+#: Something this home-goods store does not sell: the "nothing found" page.
+NOT_FOUND_QUERY = "trampoline"
 
 
 async def _frames(n: int = 2) -> None:
@@ -117,6 +119,8 @@ async def _drive(app: Any, out: Path) -> list[Path]:
 
         app.show_search(query=SEARCH_QUERY)
         await shot("search")
+        app.show_search(query=NOT_FOUND_QUERY)
+        await shot("search-nothing-found")
 
         if product_id:
             app.show_product(product_id)

@@ -60,6 +60,8 @@ MAX_GRID = 10_000
 #: the key press instead of one frame later; a slow search never holds the
 #: frame longer than this and is shown when it arrives, as before.
 SAME_FRAME_WAIT_S = 0.010
+#: Popular categories offered when nothing was found.
+MAX_BROWSE = 5
 #: The prompt line above the field stays while keys keep this share of their preferred size.
 PROMPT_MIN_KEY_SHARE = 0.8
 #: A tile whose page has not arrived yet (one shared dict: never mutated).
@@ -464,7 +466,8 @@ class SearchScreen(KioskScreen):
             self.heading = "Popular right now"
         else:
             self.heading = ""
-        self._show_nothing_found(query, list(getattr(result, "suggestions", []) or []))
+        self._show_nothing_found(query, list(getattr(result, "suggestions", []) or []),
+                                 int(getattr(result, "corrections", 0) or 0))
         if not found and query and query not in self._recorded:
             self._pending_no_result = query
             self._record_trigger()
@@ -481,21 +484,26 @@ class SearchScreen(KioskScreen):
 
     # --------------------------------------------------------- nothing found
 
-    def _show_nothing_found(self, query: str, suggestions: list[str]) -> None:
+    def _show_nothing_found(self, query: str, suggestions: list[str], corrections: int) -> None:
         panel = self.ids.nothing
-        sug = panel.ids.suggestions
-        sug.clear_widgets()
+        boxes = (panel.ids.suggestions, panel.ids.browse)
+        for box in boxes:
+            box.clear_widgets()
         if not self.nothing_found:
             return
         if query:
             panel.title = f"We couldn\u2019t find \u201c{query}\u201d"
         else:
             panel.title = "Nothing matches these filters"
-        panel.has_suggestions = bool(suggestions)
-        for text in suggestions[:6]:
-            chip = TapChip(text=text, value=text)
-            chip.bind(on_release=self._use_suggestion)
-            sug.add_widget(chip)
+        # Corrections first ("Did you mean"), then categories to look around in.
+        groups = (suggestions[:corrections], suggestions[corrections:][:MAX_BROWSE])
+        panel.has_suggestions = bool(groups[0])
+        panel.has_browse = bool(groups[1])
+        for box, texts in zip(boxes, groups):
+            for text in texts:
+                chip = TapChip(text=text, value=text)
+                chip.bind(on_release=self._use_suggestion)
+                box.add_widget(chip)
         self._fill_featured()
 
     def _use_suggestion(self, chip: TapChip) -> None:

@@ -51,6 +51,7 @@ def result_to_json(result: SearchResult) -> dict[str, Any]:
         "took_ms": result.took_ms,
         "total": result.total,
         "suggestions": result.suggestions,
+        "corrections": result.corrections,
         "results": [
             {
                 "id": h.product_id,
@@ -69,8 +70,11 @@ def result_to_json(result: SearchResult) -> dict[str, Any]:
 def _print_table(result: SearchResult, out: TextIO) -> None:
     if not result.hits:
         print(f"Nothing found for {result.query!r}.", file=out)
-        if result.suggestions:
-            print("Try: " + ", ".join(result.suggestions), file=out)
+        corrections, categories = result.suggestions[:result.corrections], result.suggestions[result.corrections:]
+        if corrections:
+            print("Did you mean: " + ", ".join(corrections), file=out)
+        if categories:
+            print("Popular categories: " + ", ".join(categories), file=out)
         return
     print(f"{result.total} found in {result.took_ms:.1f} ms", file=out)
     for h in result.hits:

@@ -134,9 +134,10 @@ class SearchEngine:
                 self._results.move_to_end(key)
             top, k, total = cached
             hits = [self._hit(idx, v, k, lo, hi, sku, sku_pid) for v in top[offset:]]
-            suggestions = self._suggest(idx, terms) if total == 0 else []
+            suggestions, corrections = self._suggest(idx, terms) if total == 0 else ([], 0)
         took = (time.perf_counter() - started) * 1000.0
-        return SearchResult(query=query, hits=hits, total=total, took_ms=round(took, 3), suggestions=suggestions)
+        return SearchResult(query=query, hits=hits, total=total, took_ms=round(took, 3), suggestions=suggestions,
+                            corrections=corrections)
 
     def refresh(self) -> None:
         """Rebuild the index from the database now (changes are also picked up by themselves)."""
@@ -481,8 +482,12 @@ class SearchEngine:
             category_path=doc.category_path,
         )
 
-    def _suggest(self, idx: InvertedIndex, terms: list[Term]) -> list[str]:
-        """Spelling corrections of the query (up to three), then popular category names."""
+    def _suggest(self, idx: InvertedIndex, terms: list[Term]) -> tuple[list[str], int]:
+        """Spelling corrections of the query (up to three), then popular category names.
+
+        Returns:
+            The suggestions, and how many of them (from the first) are corrections.
+        """
         out: list[str] = []
         options: list[list[str]] = []
         for term in terms:
@@ -504,6 +509,7 @@ class SearchEngine:
                     out.append(" ".join(primary[:i] + [alt] + primary[i + 1 :]))
             # Offer only corrections that find something.
             out = [q for q in dict.fromkeys(out) if self._match(idx, query_terms(q))[0]][:_MAX_CORRECTIONS]
+        corrections = len(out)
         if self._popular is None:
             counts = Counter(idx.doc(key).category_id for key in idx.by_id.values())
             self._popular = [idx.categories[c].name for c, _ in counts.most_common(_MAX_SUGGESTIONS)
@@ -513,7 +519,7 @@ class SearchEngine:
                 break
             if name not in out:
                 out.append(name)
-        return out
+        return out, corrections
 
 
 def _score(code: int) -> float:

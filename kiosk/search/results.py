@@ -30,3 +30,4 @@ class SearchResult:
     total: int
     took_ms: float
     suggestions: list[str] = field(default_factory=list)
+    corrections: int = 0  # how many suggestions, from the first, are spelling corrections (then categories)

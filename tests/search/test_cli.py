@@ -36,6 +36,7 @@ def test_stdin_mode_prints_one_json_line_per_query(catalog: Engine, db_path: Pat
     assert [r["id"] for r in answers[2]["results"]][:2] in (["P-6", "P-9"], ["P-9", "P-6"])
     assert answers[4]["results"][0]["id"] == "P-5"
     assert answers[6]["results"] == [] and answers[6]["suggestions"][0] == "sofa"
+    assert answers[6]["corrections"] >= 1 and answers[0]["corrections"] == 0
 
 
 def test_single_query_table_and_json(catalog: Engine, db_path: Path, capsys) -> None:  # noqa: ANN001
@@ -46,7 +47,7 @@ def test_single_query_table_and_json(catalog: Engine, db_path: Path, capsys) -> 
     assert "Oslo 3-seat sofa" in table and "€799.00" in table
     main(["search", "zzzz", "--db", str(db_path)])
     nothing = capsys.readouterr().out
-    assert "Nothing found" in nothing and "Try:" in nothing
+    assert "Nothing found" in nothing and "Popular categories: Sofas" in nothing and "Did you mean" not in nothing
     main(["search", "oslo", "--json", "--max-price", "900.00", "--currency", "EUR", "--db", str(db_path)])
     answer = json.loads(capsys.readouterr().out)
     assert [r["price"] for r in answer["results"]] == ["799.00"]

@@ -98,6 +98,13 @@ def test_zero_hits_suggest_a_correction_and_popular_categories(search: SearchEng
     assert result.total == 0 and result.hits == []
     assert result.suggestions[0] == "sofa"
     assert "Sofas" in result.suggestions or "Storage" in result.suggestions
+    # The corrections come first and are counted, so the screen can tell
+    # "did you mean" from "look around in these categories".
+    corrections, categories = result.suggestions[:result.corrections], result.suggestions[result.corrections:]
+    assert "sofa" in corrections and categories and not set(categories) & set(corrections)
+    assert "Sofas" in categories or "Storage" in categories
+    nothing_close = search.search("xqzvwj")
+    assert nothing_close.corrections == 0 and nothing_close.suggestions  # categories only
     assert search.search("sofa").suggestions == []
 
 

@@ -156,6 +156,9 @@ async def test_nothing_found_offers_suggestions_and_records_demand(kiosk_app: An
     assert "sofx" in panel.title
     chips = {c.text: c for c in panel.ids.suggestions.children}
     assert "soft" in chips  # the engine's spelling suggestion, tappable
+    # Popular categories are offered apart, not as what the customer meant.
+    browse = {c.text for c in panel.ids.browse.children}
+    assert panel.has_suggestions and browse and not browse & set(chips)
     await wait_for(lambda: len(panel.ids.featured.children) > 0, what="featured products")
     # Staff see what customers looked for and did not find.
     await wait_for(lambda: events(app, analytics.SEARCH_NO_RESULTS), timeout=10, what="no-results event")
@@ -168,6 +171,11 @@ async def test_nothing_found_offers_suggestions_and_records_demand(kiosk_app: An
     assert not search.nothing_found and search.total > 0
     # Keystrokes on the way to a real word are not recorded as unmet demand.
     assert len(events(app, analytics.SEARCH_NO_RESULTS)) == 1
+    # Nothing close to the word: no "did you mean", categories to look around in.
+    await type_on_keyboard(search, "\x1bxqzvwj")
+    await wait_results(app, search, "xqzvwj")
+    assert search.nothing_found and not panel.has_suggestions and not panel.ids.suggestions.children
+    assert panel.has_browse and panel.ids.browse.children
 
 
 class _GatedEngine:
