@@ -54,7 +54,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timezone
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -218,8 +218,9 @@ class _Stager:
         from kiosk.search.loader import ProductRow, product_rows
 
         sink = self.sink
-        rows = product_rows(map(_SEARCH_PRODUCT, sink.products), map(_SEARCH_VARIANT, sink.variants[self._variants_at:]),
-                            map(_SEARCH_IMAGE, sink.images), sink.tags)
+        rows = product_rows(sink.products, sink.variants[self._variants_at:], sink.images, sink.tags,
+                            product_columns=_STAGED_PRODUCT, variant_columns=_STAGED_VARIANT,
+                            image_columns=_STAGED_IMAGE)
         # Plain tuples in field order (marshal: fast, and it cannot run code when read back).
         as_tuple = attrgetter(*(f.name for f in fields(ProductRow)))
         marshal.dump(list(map(as_tuple, rows)), self.search)
@@ -248,10 +249,12 @@ def search_file(out: Path) -> Path:
     return out.with_suffix(".search")
 
 
-# Staged rows -> the columns kiosk.search.loader.product_rows takes, and its rows -> plain tuples.
-_SEARCH_PRODUCT = itemgetter(0, 1, 2, 3, 4, 7)
-_SEARCH_VARIANT = itemgetter(1, 5, 2, 8, 9, 6, 3, 4)
-_SEARCH_IMAGE = itemgetter(0, 1, 2)
+# The catalog columns of the staged rows (see _STAGE_SCHEMA; a product's ``cat``
+# stands where its category id will be).
+_STAGED_PRODUCT = ("id", "name", "brand", "description", "category_id", "online_url", "platform_product_id",
+                   "featured", "updated_at")
+_STAGED_VARIANT = (*VARIANT_COLUMNS, "code")
+_STAGED_IMAGE = ("product_id", "position", "url", "alt")
 
 
 def _jsonl_lines(path: Path, part: Part) -> list[bytes]:

@@ -17,7 +17,6 @@ from typing import Any
 # SQLite's default limit on bound parameters is far higher, but small
 # chunks keep each statement cheap to prepare.
 _CHUNK = 500
-_POSITION = itemgetter(1)
 
 
 @dataclass(slots=True)
@@ -125,10 +124,15 @@ def load_products(conn: sqlite3.Connection, ids: Sequence[str] | None = None) ->
 
 
 def product_rows(
-    products: Iterable[tuple[str, str, str, str, str | None, Any]],
-    variants: Iterable[tuple[str, int, str, str, int, int, str, str]],
-    images: Iterable[tuple[str, int, str]],
+    products: Iterable[Sequence[Any]],
+    variants: Iterable[Sequence[Any]],
+    images: Iterable[Sequence[Any]],
     tags: Iterable[tuple[str, str]],
+    *,
+    product_columns: Sequence[str] = ("id", "name", "brand", "description", "category_id", "featured"),
+    variant_columns: Sequence[str] = ("product_id", "position", "sku", "currency", "stock_store", "price_minor",
+                                      "title", "options"),
+    image_columns: Sequence[str] = ("product_id", "position", "url"),
 ) -> list[ProductRow]:
     """What :func:`load_products` reads, made from catalog rows held in memory.
 
@@ -139,47 +143,63 @@ def product_rows(
     returns them), tags in the primary key's order, the first image.
 
     Args:
-        products: ``(id, name, brand, description, category_id, featured)``
-            in table order.
-        variants: ``(product_id, position, sku, currency, stock_store,
-            price_minor, title, options)`` of those products, any order.
-        images: ``(product_id, position, url)``.
-        tags: ``(product_id, tag)``.
+        products: Rows of the ``products`` table, in table order.
+        variants: Rows of ``variants`` of those products, in any order.
+        images: Rows of ``product_images``.
+        tags: ``(product_id, tag)`` rows of ``product_tags``.
+        product_columns: The catalog columns each product row holds, in
+            order (more than those read are fine: rows are used as given).
+        variant_columns: Likewise for a variant row.
+        image_columns: Likewise for an image row.
 
     Returns:
         The products' rows, in the order given.
     """
-    out = {pid: ProductRow(pid, name or "", brand or "", desc or "", cat, bool(featured))
-           for pid, name, brand, desc, cat, featured in products}
-    grouped: dict[str, list[tuple[str, int, str, str, int, int, str, str]]] = {}
+    pid_, name_, brand_, desc_, cat_, featured_ = map(
+        list(product_columns).index, ("id", "name", "brand", "description", "category_id", "featured"))
+    out = {p[pid_]: ProductRow(p[pid_], p[name_] or "", p[brand_] or "", p[desc_] or "", p[cat_], bool(p[featured_]))
+           for p in products}
+    vpid, pos, sku, currency, stock, price, title, options = map(
+        list(variant_columns).index,
+        ("product_id", "position", "sku", "currency", "stock_store", "price_minor", "title", "options"))
+    by_position, stock_of, price_of, title_of = itemgetter(pos), itemgetter(stock), itemgetter(price), itemgetter(title)
+    grouped: dict[str, list[Sequence[Any]]] = {}
     for v in variants:
-        grouped.setdefault(v[0], []).append(v)
-    for pid, vs in grouped.items():
-        row = out.get(pid)
+        group = grouped.get(v[vpid])
+        if group is None:
+            grouped[v[vpid]] = [v]
+        else:
+            group.append(v)
+    for product_id, vs in grouped.items():
+        row = out.get(product_id)
         if row is None:
             continue
-        vs.sort(key=_POSITION)
-        _, _, sku, currency, _, _, _, _ = vs[0]
-        row.sku = sku or ""
-        row.currency = currency or ""
-        row.in_stock = any(v[4] > 0 for v in vs)
-        row.prices = tuple(sorted({v[5] for v in vs}))
+        vs.sort(key=by_position)
+        first = vs[0]
+        row.sku = first[sku] or ""
+        row.currency = first[currency] or ""
+        row.in_stock = max(map(stock_of, vs)) > 0
+        row.prices = tuple(sorted(set(map(price_of, vs))))
+        titles = list(map(title_of, vs))
+        if "" in titles:  # a variant without a title is known by its options
+            titles = [v[options] if t == "" else t for v, t in zip(vs, titles)]
         # group_concat skips NULLs; a title is never NULL, nor are options.
-        row.variant_text = " ; ".join(v[7] if v[6] == "" else v[6] for v in vs)
+        row.variant_text = " ; ".join(titles)
+    ipid, ipos, url = map(list(image_columns).index, ("product_id", "position", "url"))
     first_image: dict[str, tuple[int, str]] = {}
-    for pid, pos, url in images:
-        seen = first_image.get(pid)
-        if seen is None or pos < seen[0]:
-            first_image[pid] = (pos, url)
-    for pid, (_, url) in first_image.items():
-        row = out.get(pid)
+    for image in images:
+        seen = first_image.get(image[ipid])
+        if seen is None or image[ipos] < seen[0]:
+            first_image[image[ipid]] = (image[ipos], image[url])
+    for product_id, (_, first_url) in first_image.items():
+        row = out.get(product_id)
         if row is not None:
-            row.image_url = url or ""
+            row.image_url = first_url or ""
     by_product: dict[str, list[str]] = {}
-    for pid, tag in tags:
-        by_product.setdefault(pid, []).append(tag)
-    for pid, product_tags in by_product.items():
-        row = out.get(pid)
+    for product_id, tag in tags:
+        by_product.setdefault(product_id, []).append(tag)
+    for product_id, product_tags in by_product.items():
+        row = out.get(product_id)
         if row is not None:
             # The primary key (product_id, tag) orders them: by code point,
             # as SQLite's BINARY collation compares UTF-8.

@@ -30,16 +30,19 @@ def test_rows_in_memory_give_what_load_products_reads(demo_engine: Engine) -> No
     path = Path(demo_engine.url.database or "")
     with sqlite3.connect(path) as conn:
         expected = load_products(conn)
-        products = conn.execute(
-            "SELECT id, name, brand, description, category_id, featured FROM products").fetchall()
-        variants = conn.execute("SELECT product_id, position, sku, currency, stock_store, price_minor, title, options"
-                                " FROM variants").fetchall()
-        images = conn.execute("SELECT product_id, position, url FROM product_images").fetchall()
+
+        def table(name: str) -> tuple[list[tuple], list[str]]:
+            cur = conn.execute(f"SELECT * FROM {name}")
+            return cur.fetchall(), [d[0] for d in cur.description]
+
+        (products, pcols), (variants, vcols), (images, icols) = map(table, ("products", "variants", "product_images"))
         tags = conn.execute("SELECT product_id, tag FROM product_tags").fetchall()
-    rng = random.Random(4)
     # Staged rows come in any order but the products'.
+    rng = random.Random(4)
     for rows in (variants, images, tags):
         rng.shuffle(rows)
-    got = product_rows(products, variants, images, tags)
+    got = product_rows(products, variants, images, tags, product_columns=pcols, variant_columns=vcols,
+                       image_columns=icols)
     assert got == list(expected.values())
     assert any(r.tags for r in got) and any(r.image_url for r in got) and any(not r.in_stock for r in got)
+    assert any(" ; " in r.variant_text for r in got)
