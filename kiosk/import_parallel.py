@@ -106,7 +106,7 @@ _STAGE_BATCH = 2000
 _PARTS_PER_WORKER = 1
 _MAX_PARTS = 8
 # How much of a part's share moves from the first part to the last.
-_SMALLER_FIRST = 0.2
+_SMALLER_FIRST = 0.12
 # Variant rows a worker holds to write as one sorted run.
 _SORTED_RUN = 300_000
 # JSONL lines validated together, column by column (a chunk with anything
@@ -586,9 +586,6 @@ def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
             # only change outside a transaction; a catalog no longer empty
             # once the transaction begins is declined (see _import_staged).
             foreign_keys = raw.execute("PRAGMA foreign_keys").fetchone()[0]
-            first = _catalog_is_empty(raw)
-            if first:
-                raw.execute("PRAGMA foreign_keys=OFF")
             # ATTACH is refused inside a transaction: attach every staging
             # file first, on the driver's connection (SQLAlchemy would begin
             # one). A file is read only once its worker has finished.
@@ -596,6 +593,9 @@ def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
             pool: _Workers | None = None
             try:
                 try:
+                    first = _catalog_is_empty(raw)
+                    if first:
+                        raw.execute("PRAGMA foreign_keys=OFF")
                     for name, out in zip(names, outs):
                         raw.execute(f"ATTACH DATABASE ? AS {name}", (str(out),))
                         attached.append(name)
