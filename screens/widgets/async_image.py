@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.graphics import Color, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 from kivy.uix.image import Image
 
 from kiosk.images import resolve
@@ -165,13 +166,49 @@ class CatalogImage(Image):
 
 
 class TileImage(CatalogImage):
-    """A ``CatalogImage`` for result tiles: the whole image, one draw instruction.
+    """A ``CatalogImage`` for result tiles: the whole image, and every pixel of its box drawn once.
 
     Kivy's ``Image`` draws through a stencil (two extra full-size passes, so
     that ``fit_mode: 'cover'`` can crop). A tile shows the whole image
-    (``contain``): nothing to crop, so it draws one rounded rectangle, the
+    (``contain``): nothing to crop, so it draws one rectangle, the
     placeholder until the pixels arrive and the texture after. On software
     OpenGL every pass over the image's pixels is paid on each frame, for
     every tile on screen.
+
+    The tile does not paint its background under the picture's box; the
+    picture fills it, with bars in :attr:`backdrop` beside a picture of
+    another shape (the tile's colour, so they do not show as bars).
     """
+
+    backdrop = ColorProperty([0, 0, 0, 0])
+    """Colour of the box around a picture narrower or flatter than it (transparent: not drawn)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._bar_color = Color(0, 0, 0, 0)
+        self._bars = (Rectangle(size=(0, 0)), Rectangle(size=(0, 0)))
+        super().__init__(**kwargs)
+        self.canvas.before.add(self._bar_color)
+        for bar in self._bars:
+            self.canvas.before.add(bar)
+        for prop in ("pos", "size", "norm_image_size", "loaded", "backdrop"):
+            self.fbind(prop, self._place_bars)
+        self._place_bars()
+
+    def _place_bars(self, *_args: Any) -> None:
+        """The two bars between the box's edges and a picture of another shape (none without a picture)."""
+        first, second = self._bars
+        self._bar_color.rgba = self.backdrop
+        if not self.loaded or self.backdrop[3] == 0:
+            first.size = second.size = (0, 0)
+            return
+        (x, y), (w, h) = self.pos, self.size
+        pw, ph = self.norm_image_size
+        if w - pw >= h - ph:  # bars left and right
+            side = max(0.0, (w - pw) / 2)
+            first.pos, first.size = (x, y), (side, h)
+            second.pos, second.size = (x + w - side, y), (side, h)
+        else:  # bars below and above
+            side = max(0.0, (h - ph) / 2)
+            first.pos, first.size = (x, y), (w, side)
+            second.pos, second.size = (x, y + h - side), (w, side)
 

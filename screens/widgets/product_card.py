@@ -146,8 +146,13 @@ class ProductCard(RecycleDataViewBehavior, ButtonBehavior, Widget):
         self._shadow_color = Color(0, 0, 0, 0.05)
         self._shadow = RoundedRectangle(size=(0, 0))
         self._bg_color = Color(1, 1, 1, 1)
-        self._bg = RoundedRectangle(size=(0, 0))
-        for instruction in (self._shadow_color, self._shadow, self._bg_color, self._bg):
+        # The panel in four pieces around the picture's box, which the
+        # picture fills itself: its pixels are drawn once, not twice.
+        self._bg_top = RoundedRectangle(size=(0, 0))
+        self._bg_sides = (Rectangle(size=(0, 0)), Rectangle(size=(0, 0)))
+        self._bg_bottom = RoundedRectangle(size=(0, 0))
+        for instruction in (self._shadow_color, self._shadow, self._bg_color, self._bg_top, *self._bg_sides,
+                            self._bg_bottom):
             self._panel.add(instruction)
         self._outline = InstructionGroup()  # high contrast only
         self._outline_line = Line(width=1.5)
@@ -212,20 +217,7 @@ class ProductCard(RecycleDataViewBehavior, ButtonBehavior, Widget):
         x, y = self.pos
         w, h = self.size
         radius = theme.radius * 1.3
-        segments = int(theme.corner_segments)
         self._paint_panel()
-        # The shadow shows only below the card: draw just that strip (the
-        # corners' height plus the offset), not a second card's worth of pixels.
-        shadow = self._shadow
-        shadow.segments = segments
-        shadow.radius = [radius]
-        shadow.pos = (x, y - theme.gap / 4)
-        shadow.size = (w, min(h, radius * 2 + theme.gap / 4))
-        bg = self._bg
-        bg.segments = segments
-        bg.radius = [radius]
-        bg.pos = (x, y)
-        bg.size = (w, h)
         # The outline is drawn in high contrast only; elsewhere not at all
         # (even a transparent line costs its pixels on software OpenGL).
         if theme.high_contrast:
@@ -234,15 +226,57 @@ class ProductCard(RecycleDataViewBehavior, ButtonBehavior, Widget):
         if theme.high_contrast != self._outline_on:
             self._outline_on = theme.high_contrast
             (self.canvas.after.add if self._outline_on else self.canvas.after.remove)(self._outline)
-        self._layout(theme, x, y, w, h)
+        box = self._layout(theme, x, y, w, h)
+        self._place_panel(theme, x, y, w, h, radius, box)
+
+    def _place_panel(self, theme: Any, x: float, y: float, w: float, h: float, radius: float,
+                     box: tuple[float, float, float, float]) -> None:
+        """The shadow and the panel around the picture's box ``(x, y, width, height)``."""
+        segments = int(theme.corner_segments)
+        square = (0, 0)
+        round_ = (radius, radius)
+        # The shadow shows only below the card: draw just that strip (the
+        # bottom corners plus the offset), not a second card's worth of pixels.
+        shadow = self._shadow
+        shadow.segments = segments
+        shadow.radius = [square, square, round_, round_]
+        shadow.pos = (x, y - theme.gap / 4)
+        shadow.size = (w, min(h, radius + theme.gap / 4))
+        bx, by, bw, bh = box
+        # Above the box: at least the corners' height (the picture, drawn
+        # after, covers what reaches into its box).
+        top_h = max(y + h - (by + bh), radius)
+        top = self._bg_top
+        top.segments = segments
+        top.radius = [round_, round_, square, square]
+        top.pos = (x, y + h - top_h)
+        top.size = (w, top_h)
+        # Beside the box, then everything below it.
+        side_h = max(0.0, y + h - top_h - by)
+        left, right = self._bg_sides
+        left.pos, left.size = (x, by), (max(0.0, bx - x), side_h)
+        right.pos, right.size = (bx + bw, by), (max(0.0, x + w - bx - bw), side_h)
+        bottom = self._bg_bottom
+        bottom.segments = segments
+        bottom.radius = [square, square, round_, round_]
+        bottom.pos = (x, y)
+        bottom.size = (w, max(radius, by - y))
 
     def _paint_panel(self, *_args: Any) -> None:
         app = App.get_running_app()
         if app is not None:
-            self._bg_color.rgba = app.theme.surface_alt if self.state == "down" else app.theme.surface
+            rgba = app.theme.surface_alt if self.state == "down" else app.theme.surface
+            self._bg_color.rgba = rgba
+            image = self.ids.get("image")
+            if image is not None:
+                image.backdrop = rgba  # the bars beside a picture are the panel's
 
-    def _layout(self, theme: Any, x: float, y: float, w: float, h: float) -> None:
-        """Place the picture and the text; the picture takes the height the text leaves."""
+    def _layout(self, theme: Any, x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
+        """Place the picture and the text; the picture takes the height the text leaves.
+
+        Returns:
+            The picture's box: ``(x, y, width, height)``.
+        """
         pad = theme.gap * 1.2
         gap = theme.gap / 2
         inner = max(1.0, w - 2 * pad)
@@ -284,12 +318,13 @@ class ProductCard(RecycleDataViewBehavior, ButtonBehavior, Widget):
         # The brand follows the name's last line, however many it has.
         self._brand.place(x + pad, name_top - (nh or line_height(name_font, font_m, True)) - bh)
 
+        box = (x + pad, name_top + gap, inner, max(0.0, y + h - pad - name_top - gap))
         image = self.ids.get("image")
         if image is not None:
-            top = y + h - pad
-            image.pos = (x + pad, name_top + gap)
-            image.size = (inner, max(0.0, top - name_top - gap))
+            image.pos = box[:2]
+            image.size = box[2:]
         self._draw_skeleton(theme, loading, x + pad, name_top, inner, font_m)
+        return box
 
     def _draw_skeleton(self, theme: Any, loading: bool, x: float, top: float, inner: float, font_m: float) -> None:
         """Grey bars where the name and brand will be, while the tile's page is on its way."""

@@ -90,6 +90,30 @@ async def test_a_recycled_tile_shows_its_new_product(kiosk_app: Any) -> None:
     assert not {c.product_id for c in cards} & set(sofas)
 
 
+async def test_the_tile_around_a_picture_is_the_tiles_colour(kiosk_app: Any, tmp_path: Path) -> None:
+    from tests.ui.test_frame_cost import _rgb, _shot
+
+    app = kiosk_app
+    search = await open_search(app)
+    await type_on_keyboard(search, "sofa")
+    await wait_results(app, search, "sofa")
+    card = visible_cards(search)[0]
+    image = card.ids.image
+    await wait_for(lambda: image.loaded, what="the tile's picture")
+    picture = await _shot(app, tmp_path, "tile")
+    # The panel is not painted under the picture's box: the picture fills it,
+    # with bars in the tile's colour beside a picture narrower than the box.
+    assert image.norm_image_size[0] < image.width - 20, "the demo pictures are square, the box is wider"
+    bar_x = (image.x + (image.width - image.norm_image_size[0]) / 4)
+    for wx, wy in (image.to_window(bar_x, image.center_y), image.to_window(image.right - 3, image.y + 3)):
+        assert picture.getpixel((int(wx), picture.height - int(wy)))[:3] == _rgb(app.theme.surface)
+    # Above the box and beside it, the panel; outside the tile, the page.
+    for wx, wy in (card.to_window(card.center_x, card.top - 4), card.to_window(card.x + 4, image.center_y)):
+        assert picture.getpixel((int(wx), picture.height - int(wy)))[:3] == _rgb(app.theme.surface)
+    wx, wy = card.to_window(card.x - 3, card.center_y)
+    assert picture.getpixel((int(wx), picture.height - int(wy)))[:3] == _rgb(app.theme.bg)
+
+
 async def test_accessibility_mode_enlarges_the_tiles_text(kiosk_app: Any) -> None:
     app = kiosk_app
     search = await open_search(app)
