@@ -121,4 +121,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        # Ctrl-C in a terminal (development): stop without a traceback. The
+        # catalog and the analytics are committed as they happen, nothing is lost.
+        sys.exit(130)

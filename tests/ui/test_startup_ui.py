@@ -43,3 +43,27 @@ def test_first_and_later_starts_are_usable_at_the_first_interactive_frame(tmp_pa
         assert got["search_hits"], start
         assert got["cart_count"] == 1 and got["added"] is True, start
         assert got["session_events"] == 1, start  # this start's session, recorded
+
+
+@pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs a display (run under xvfb-run)")
+def test_ctrl_c_stops_the_app_without_a_traceback(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    db = tmp_path / "kiosk.sqlite3"
+    env = dict(os.environ, KIVY_NO_ARGS="1", KIVY_NO_FILELOG="1", KIVY_HOME=str(tmp_path / "kivy"))
+    proc = subprocess.Popen([sys.executable, "main.py", "--db", str(db), "--demo", "--windowed"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not db.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        time.sleep(2)  # the window is up and the main loop running
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err[-2000:]
+    assert "Traceback" not in err, err[-3000:]
