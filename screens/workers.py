@@ -40,27 +40,27 @@ _MAX_WORKERS = 3
 #: a keystroke's search never queues behind the image decodes its previous
 #: page started (a dozen per page of tiles).
 _LANE_WORKERS = 2
-_executor: ThreadPoolExecutor | None = None
-_lane_executor: ThreadPoolExecutor | None = None
+_executors: dict[str, ThreadPoolExecutor] = {}
 _executor_lock = threading.Lock()
 _pending = 0
 _pending_lock = threading.Lock()
 
 
-def _pool() -> ThreadPoolExecutor:
-    global _executor
+def _threads(prefix: str, workers: int) -> ThreadPoolExecutor:
+    """The thread pool named ``prefix``, started on first use."""
     with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=_MAX_WORKERS, thread_name_prefix="kiosk-ui-worker")
-        return _executor
+        pool = _executors.get(prefix)
+        if pool is None:
+            pool = _executors[prefix] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=prefix)
+        return pool
+
+
+def _pool() -> ThreadPoolExecutor:
+    return _threads("kiosk-ui-worker", _MAX_WORKERS)
 
 
 def _lane_pool() -> ThreadPoolExecutor:
-    global _lane_executor
-    with _executor_lock:
-        if _lane_executor is None:
-            _lane_executor = ThreadPoolExecutor(max_workers=_LANE_WORKERS, thread_name_prefix="kiosk-ui-lane")
-        return _lane_executor
+    return _threads("kiosk-ui-lane", _LANE_WORKERS)
 
 
 def _inc(n: int) -> None:
