@@ -10,7 +10,6 @@ import commits without it (the first search builds, as before).
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,8 @@ from kiosk.search import SearchEngine
 from kiosk.search.inverted import InvertedIndex
 from kiosk.search.loader import load_categories, load_products
 from kiosk.search.snapshot import current_generation, load_snapshot
+
+from tests.search.test_snapshot import started
 
 from .conftest import write_jsonl
 from .test_import_bulk import catalog, write_csv
@@ -63,17 +64,6 @@ def imported(path: Path, db: Path) -> None:
         assert report.committed, report.summary()
     finally:
         engine.dispose()
-
-
-def started(db: Path, caplog: pytest.LogCaptureFixture) -> tuple[SearchEngine, str]:
-    """A search engine as the app makes it after the import, and how its index came to be ("loaded"/"built")."""
-    caplog.clear()
-    with caplog.at_level(logging.INFO, logger="kiosk.search"):
-        engine = SearchEngine(DeferredEngine(db))
-        engine.search("", limit=1)
-    how = [r.getMessage().split(":")[0] for r in caplog.records if r.getMessage().startswith("search index ")]
-    assert len(how) == 1, how
-    return engine, how[0].removeprefix("search index ")
 
 
 def built_from_catalog(db: Path) -> InvertedIndex:
