@@ -126,6 +126,7 @@ def _builder_main() -> int:
     index = build_index([Path(p) for p in request["search_files"]], request["categories"],
                         request["category_ids"])
     cpu["build"] = time.process_time() - started
+    built_at = time.time()
     line = sys.stdin.readline()
     if not line:
         return 0  # the importer no longer wants it
@@ -135,7 +136,8 @@ def _builder_main() -> int:
     Path(sys.argv[2]).write_bytes(data)
     cpu["save"] = time.process_time() - started
     sys.stdout.write(json.dumps({"ok": True, "bytes": len(data), "products": index.live_count,
-                                 "cpu": {k: round(v, 3) for k, v in cpu.items()}}))
+                                 "cpu": {k: round(v, 3) for k, v in cpu.items()},
+                                 "built_at": built_at, "saved_at": time.time()}))
     return 0
 
 
@@ -194,8 +196,9 @@ class IndexBuilder:
         if data is None:
             _log.warning("search index not saved with the import: %s", stderr.decode(errors="replace")[-500:])
             return None
-        _log.info("search index built beside the import (%.1f MB, waited %.2f s; builder CPU s: %s)",
-                  len(data) / 1e6, waited, result.get("cpu"))
+        _log.info("search index built beside the import (%.1f MB, waited %.2f s; builder CPU s: %s; "
+                  "built %.2f s, pickled %.2f s ago)", len(data) / 1e6, waited, result.get("cpu"),
+                  time.time() - result["built_at"], time.time() - result["saved_at"])
         return data
 
     def _send(self, request: dict[str, Any]) -> bool:

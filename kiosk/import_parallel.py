@@ -79,10 +79,11 @@ _DEFERRED_INDEXES = ("ix_products_category_id", "ix_variants_product_position", 
 # Staging tables: columns in the order the catalog tables take them (see
 # kiosk.catalog_store: _write_products, _write_children). ``cat`` is the
 # category path as JSON (resolved to a category id by the importer);
-# ``updated_at`` is NULL when the source gave no time.
+# ``updated_at`` is NULL when the source gave no time; ``variant_count``
+# is the product's number of variants.
 _STAGE_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS products (id, name, brand, description, cat, online_url, platform_product_id, "
-    "featured, updated_at)",
+    "featured, updated_at, variant_count)",
     "CREATE TABLE IF NOT EXISTS variants (id, product_id, sku, title, options, position, price_minor, "
     "compare_at_minor, currency, stock_store, online_available, aisle, bay, platform_variant_id, image_url, code)",
     # The second and later barcodes of a variant (its first is in ``variants.code``).
@@ -91,7 +92,7 @@ _STAGE_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS tags (product_id, tag)",
 )
 _STAGE_INSERTS = {
-    "products": "INSERT INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "products": "INSERT INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "variants": f"INSERT INTO variants VALUES ({', '.join('?' * 16)})",
     "barcodes": "INSERT INTO barcodes VALUES (?, ?)",
     "images": "INSERT INTO images VALUES (?, ?, ?, ?)",
@@ -252,7 +253,7 @@ def search_file(out: Path) -> Path:
 # The catalog columns of the staged rows (see _STAGE_SCHEMA; a product's ``cat``
 # stands where its category id will be).
 _STAGED_PRODUCT = ("id", "name", "brand", "description", "category_id", "online_url", "platform_product_id",
-                   "featured", "updated_at")
+                   "featured", "updated_at", "variant_count")
 _STAGED_VARIANT = (*VARIANT_COLUMNS, "code")
 _STAGED_IMAGE = ("product_id", "position", "url", "alt")
 
@@ -885,14 +886,13 @@ class _Copier:
 
         raw = self.raw
         known = self._known
-        sizes = dict(raw.execute(f"SELECT product_id, count(*) FROM {name}.variants GROUP BY product_id"))
         products, variants = self._batch_size
-        for pid, cat in raw.execute(f"SELECT id, cat FROM {name}.products ORDER BY rowid"):
+        for cat, size in raw.execute(f"SELECT cat, variant_count FROM {name}.products ORDER BY rowid"):
             # self._batch, not a local name for it: _resolve() starts a new batch.
             if cat is not None and cat not in known and cat not in self._batch:
                 self._batch[cat] = tuple(json.loads(cat))
             products += 1
-            variants += sizes.get(pid, 0)
+            variants += size
             if products >= BATCH_PRODUCTS or variants >= BATCH_VARIANTS:
                 self._resolve()
                 products = variants = 0

@@ -278,12 +278,14 @@ def _check(p: _Product) -> ProductRecord:
 
 #: Column order of the rows a :class:`RowSink` makes (the catalog tables'
 #: columns as kiosk.catalog_store writes them; ``cat`` is the category path
-#: as JSON, ``updated_at`` None when the source gave no time). A variant row
+#: as JSON, ``updated_at`` None when the source gave no time, and a product
+#: row ends with its number of variants: the importer's category batches
+#: need it, and counting staged rows would cost a sort). A variant row
 #: ends with one more value, its first barcode (or None): most variants have
 #: one code, and a row of its own for it would cost a bulk writer as much as
 #: the variant; :attr:`RowSink.barcodes` holds the second and later codes.
 PRODUCT_COLUMNS = ("id", "name", "brand", "description", "cat", "online_url", "platform_product_id", "featured",
-                   "updated_at")
+                   "updated_at", "variant_count")
 VARIANT_COLUMNS = ("id", "product_id", "sku", "title", "options", "position", "price_minor", "compare_at_minor",
                    "currency", "stock_store", "online_available", "aisle", "bay", "platform_variant_id",
                    "image_url")
@@ -318,7 +320,7 @@ class RowSink:
             rows.clear()
 
     def _product_row(self, pid: str, name: str, brand: str, description: str, category: list[str],
-                     online_url: str, ppid: str, featured: bool, updated_at: Any) -> None:
+                     online_url: str, ppid: str, featured: bool, updated_at: Any, variant_count: int) -> None:
         stamp = None
         if updated_at is not None:
             stamp = self._times.get(updated_at)
@@ -332,7 +334,8 @@ class RowSink:
             cat = self._cats.get(key)
             if cat is None:
                 cat = self._cats[key] = json.dumps(category)
-        self.products.append((pid, name, brand, description, cat, online_url, ppid, int(featured), stamp))
+        self.products.append((pid, name, brand, description, cat, online_url, ppid, int(featured), stamp,
+                              variant_count))
 
     def _options_json(self, key: tuple[tuple[str, str], ...], options: dict[str, str]) -> str:
         opts = self._options.get(key)
@@ -344,7 +347,7 @@ class RowSink:
         """Rows for one validated product."""
         pid = rec.id
         self._product_row(pid, rec.name, rec.brand, rec.description, rec.category, rec.online_url,
-                          rec.platform_product_id, rec.featured, rec.updated_at)
+                          rec.platform_product_id, rec.featured, rec.updated_at, len(rec.variants))
         variants = self.variants
         barcodes = self.barcodes
         for pos, v in enumerate(rec.variants):
@@ -395,7 +398,8 @@ class RowSink:
         for p in ps:
             pid, name, brand, description, category, tags, images, online_url, ppid, featured, updated_at = \
                 _product_fields(p)
-            self._product_row(pid, name, brand, description, category, online_url, ppid, featured, updated_at)
+            self._product_row(pid, name, brand, description, category, online_url, ppid, featured, updated_at,
+                              len(p.variants))
             if images:
                 self.images.extend((pid, pos, url, "") for pos, url in enumerate(images))
             if tags:
