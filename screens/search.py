@@ -27,6 +27,7 @@ from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.recycleview import RecycleView
+from kivy.uix.scrollview import ScrollView
 
 import screens.widgets.async_image  # noqa: F401  (CatalogImage used by ProductCard)
 import screens.widgets.chips  # noqa: F401
@@ -159,6 +160,26 @@ class ResultsGrid(ScissorClipMixin, RecycleView):
     """Height of one tile in pixels."""
 
 
+class ChipRow(ScissorClipMixin, ScrollView):
+    """The filter chips: rows in the landscape typing column, one row scrolling sideways in portrait."""
+
+
+class NothingFound(ScissorClipMixin, ScrollView):
+    """The friendly panel when nothing matched: corrections, categories to look around in, popular products.
+
+    It scrolls when the results area is short (a portrait reach band).
+    """
+
+    title = StringProperty("")
+    """"We couldn't find “…”" (the query is catalog-like text: shown literally)."""
+
+    has_suggestions = BooleanProperty(False)
+    """Spelling corrections are offered ("Did you mean")."""
+
+    has_browse = BooleanProperty(False)
+    """Popular categories are offered."""
+
+
 class SearchScreen(KioskScreen):
     """Type, filter, tap a result.
 
@@ -203,6 +224,9 @@ class SearchScreen(KioskScreen):
     show_prompt = BooleanProperty(True)
     """Whether the "What are you looking for?" line fits above the field."""
 
+    chip_row_width = NumericProperty(0)
+    """Width of the filter chips in one row (portrait: the row scrolls sideways)."""
+
     __events__ = ("on_results",)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -236,6 +260,9 @@ class SearchScreen(KioskScreen):
         ids.side.bind(height=self._fit_trigger)
         ids.field.bind(height=self._fit_trigger)
         ids.chips.bind(height=self._fit_trigger)
+        ids.body.bind(height=self._fit_trigger)
+        ids.heading.bind(height=self._fit_trigger)
+        self._chip_row_trigger = Clock.create_trigger(self._measure_chip_row, -1)
         ids.prompt.bind(texture_size=self._fit_trigger)
         self.bind(portrait=self._fit_trigger)
         app.theme.bind(target=self._fit_trigger, scale=self._fit_trigger)
@@ -312,17 +339,17 @@ class SearchScreen(KioskScreen):
         # Landscape: results fill the left, the typing column (prompt, field,
         # filters, keyboard) stands on the right. Portrait: field and filters
         # on top, results in the middle, keyboard at the bottom in reach.
-        for w in (ids.prompt, ids.field, ids.chips, ids.spacer, ids.keyboard, ids.heading, ids.results_area):
+        for w in (ids.prompt, ids.field, ids.chip_row, ids.spacer, ids.keyboard, ids.heading, ids.results_area):
             if w.parent is not None:
                 w.parent.remove_widget(w)
         if portrait:
-            for w in (ids.field, ids.chips, ids.heading, ids.results_area):
+            for w in (ids.field, ids.chip_row, ids.heading, ids.results_area):
                 ids.main.add_widget(w)
             ids.side.add_widget(ids.keyboard)
         else:
             for w in (ids.heading, ids.results_area):
                 ids.main.add_widget(w)
-            for w in (ids.prompt, ids.field, ids.chips, ids.spacer, ids.keyboard):
+            for w in (ids.prompt, ids.field, ids.chip_row, ids.spacer, ids.keyboard):
                 ids.side.add_widget(w)
 
     def _fit_column(self, *_args: Any) -> None:
@@ -339,11 +366,22 @@ class SearchScreen(KioskScreen):
         preferred = max(theme.target, dp(72) * theme.scale)
         self.column_width = preferred * 10 + kb.spacing * 9 + kb.padding[0] + kb.padding[2]
         if self.portrait:
-            self.show_prompt, self.key_size = True, preferred
+            # Keys shrink (never below a touch target) before the results
+            # lose their last whole row of (the shortest, picture-beside-
+            # text) tiles: in a
+            # portrait reach band the column of field, chips, heading,
+            # results and keyboard is short.
+            body, main = ids.body, ids.main
+            above = ids.field.height + ids.chip_row.height + ids.heading.height + main.spacing * 3
+            row = dp(150) * theme.scale + theme.gap
+            keys = kb.spacing * 4 + kb.padding[1] + kb.padding[3]
+            room = (body.height - body.padding[1] - body.padding[3] - body.spacing - above - row - keys) / 5
+            self.show_prompt = True
+            self.key_size = max(theme.target, min(preferred, room))
             return
         side = ids.side
         # Five children, four gaps; the spacer takes what is left over.
-        fixed = ids.field.height + ids.chips.height + side.spacing * 4 + kb.spacing * 4 + kb.padding[1] + kb.padding[3]
+        fixed = ids.field.height + ids.chip_row.height + side.spacing * 4 + kb.spacing * 4 + kb.padding[1] + kb.padding[3]
         with_prompt = (side.height - fixed - ids.prompt.texture_size[1]) / 5
         # Keys a little smaller are worth the prompt; much smaller are not.
         self.show_prompt = with_prompt >= max(theme.target, preferred * PROMPT_MIN_KEY_SHARE)
@@ -370,7 +408,15 @@ class SearchScreen(KioskScreen):
             chip = Chip(text=cat.name, group="search-category", value=cat.category_id)
             chip.bind(state=self._on_chip)
             box.add_widget(chip)
+        for chip in box.children:
+            chip.bind(width=self._chip_row_trigger)
+        self._chip_row_trigger()
         self._select_category_chip(self.filters.category)
+
+    def _measure_chip_row(self, *_args: Any) -> None:
+        box = self.ids.chips
+        widths = [c.width for c in box.children]
+        self.chip_row_width = sum(widths) + box.spacing[0] * max(0, len(widths) - 1) + box.padding[0] + box.padding[2]
 
     def _select_category_chip(self, category: str | None) -> None:
         for chip in self._chips("category"):

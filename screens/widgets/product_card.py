@@ -45,6 +45,8 @@ THEME_PROPERTIES = (
 NAME_LINES = 2
 #: Lines a note (the reason of a recommendation) may take.
 NOTE_LINES = 2
+#: A tile at least this many times as wide as it is tall shows its picture beside the text.
+WIDE_TILE = 1.6
 
 
 def card_data(hit: Any, note: str = "") -> dict[str, Any]:
@@ -272,59 +274,85 @@ class ProductCard(RecycleDataViewBehavior, ButtonBehavior, Widget):
                 image.backdrop = rgba  # the bars beside a picture are the panel's
 
     def _layout(self, theme: Any, x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
-        """Place the picture and the text; the picture takes the height the text leaves.
+        """Place the picture and the text.
+
+        A tile is normally upright: the picture on top, taking the height
+        the text leaves. A wide, short tile (the grid in a portrait reach
+        band, where the results get little height) puts the picture beside
+        the text instead, so both stay readable.
 
         Returns:
             The picture's box: ``(x, y, width, height)``.
         """
         pad = theme.gap * 1.2
         gap = theme.gap / 2
-        inner = max(1.0, w - 2 * pad)
+        if w >= h * WIDE_TILE:
+            side = max(0.0, min(h - 2 * pad, w * 0.42))
+            box = (x + pad, y + pad, side, side)
+            left = x + 2 * pad + side
+            name_top = self._place_texts(theme, left, y + pad, max(1.0, x + w - pad - left), y + h - pad)
+            skeleton_x, skeleton_w = left, max(1.0, x + w - pad - left)
+        else:
+            inner = max(1.0, w - 2 * pad)
+            name_top = self._place_texts(theme, x + pad, y + pad, inner, None)
+            box = (x + pad, name_top + gap, inner, max(0.0, y + h - pad - name_top - gap))
+            skeleton_x, skeleton_w = x + pad, inner
+        image = self.ids.get("image")
+        if image is not None:
+            image.pos = box[:2]
+            image.size = box[2:]
+        self._draw_skeleton(theme, not self.product_id, skeleton_x, name_top, skeleton_w, theme.font_m)
+        return box
+
+    def _place_texts(self, theme: Any, left: float, bottom: float, width: float, top: float | None) -> float:
+        """The text column: note and price row up from ``bottom``, name and brand down from the name's top.
+
+        Args:
+            theme: The app's theme.
+            left: The column's left edge.
+            bottom: The column's bottom edge.
+            width: The column's width.
+            top: The name's top; ``None``: right above the brand and price
+                row, with two name lines kept free (so that pictures above
+                line up across a row).
+
+        Returns:
+            The top of the name.
+        """
+        gap = theme.gap / 2
         font_m, font_s, font_l = theme.font_m, theme.font_s, theme.font_l
         name_font = font_for(self.name)
-        loading = not self.product_id
-
-        # Bottom up: note, price row, brand; the name block (two lines kept
-        # free, so pictures line up across a row) sits under the picture.
-        bottom = y + pad
         if self.note:
-            tex, shown = text_texture(self.note, font_for(self.note), font_s, width=inner, lines=NOTE_LINES)
-            nw, nh = self._note.set(tex, shown, theme.accent)
+            tex, shown = text_texture(self.note, font_for(self.note), font_s, width=width, lines=NOTE_LINES)
+            _w, nh = self._note.set(tex, shown, theme.accent)
             note_h = line_height(font_for(self.note), font_s) * NOTE_LINES
-            self._note.place(x + pad, bottom + note_h - nh)
+            self._note.place(left, bottom + note_h - nh)
             bottom += note_h + gap
         else:
             self._note.set(None, "", theme.accent)
         row_h = font_l * 1.4
         tex, shown = text_texture(self.price_text, DEFAULT_FONT, font_l, bold=True)
         pw, ph = self._price.set(tex, shown, theme.text)
-        self._price.place(x + pad, bottom + (row_h - ph) / 2)
-        room = inner - pw - gap
+        self._price.place(left, bottom + (row_h - ph) / 2)
+        room = width - pw - gap
         stock_color = theme.success if self.in_stock else theme.text_muted
         tex, shown = text_texture(self.stock_text, DEFAULT_FONT, font_s, bold=self.in_stock, width=room) \
             if room > font_s else (None, "")
         sw, sh = self._stock.set(tex, shown, stock_color)
-        self._stock.place(x + pad + inner - sw, bottom + (row_h - sh) / 2)
+        self._stock.place(left + width - sw, bottom + (row_h - sh) / 2)
         bottom += row_h + gap
 
-        brand_h = max(line_height(font_for(self.brand), font_s), font_s * 1.3)
-        name_h = line_height(name_font, font_m, True) * NAME_LINES
-        name_top = bottom + brand_h + gap + name_h
-        tex, shown = text_texture(self.name, name_font, font_m, bold=True, width=inner, lines=NAME_LINES)
-        _nw, nh = self._name.set(tex, shown, theme.text)
-        self._name.place(x + pad, name_top - nh)
-        tex, shown = text_texture(self.brand, font_for(self.brand), font_s, width=inner)
-        _bw, bh = self._brand.set(tex, shown, theme.text_muted)
+        if top is None:
+            brand_h = max(line_height(font_for(self.brand), font_s), font_s * 1.3)
+            top = bottom + brand_h + gap + line_height(name_font, font_m, True) * NAME_LINES
+        tex, shown = text_texture(self.name, name_font, font_m, bold=True, width=width, lines=NAME_LINES)
+        _w, nh = self._name.set(tex, shown, theme.text)
+        self._name.place(left, top - nh)
+        tex, shown = text_texture(self.brand, font_for(self.brand), font_s, width=width)
+        _w, bh = self._brand.set(tex, shown, theme.text_muted)
         # The brand follows the name's last line, however many it has.
-        self._brand.place(x + pad, name_top - (nh or line_height(name_font, font_m, True)) - bh)
-
-        box = (x + pad, name_top + gap, inner, max(0.0, y + h - pad - name_top - gap))
-        image = self.ids.get("image")
-        if image is not None:
-            image.pos = box[:2]
-            image.size = box[2:]
-        self._draw_skeleton(theme, loading, x + pad, name_top, inner, font_m)
-        return box
+        self._brand.place(left, top - (nh or line_height(name_font, font_m, True)) - bh)
+        return top
 
     def _draw_skeleton(self, theme: Any, loading: bool, x: float, top: float, inner: float, font_m: float) -> None:
         """Grey bars where the name and brand will be, while the tile's page is on its way."""

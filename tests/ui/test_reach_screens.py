@@ -126,3 +126,36 @@ async def test_portrait_totem(kiosk_app: Any, tmp_path: Any) -> None:
     expected = tuple(round(c * 255) for c in app.theme.bg[:3])
     for x, y in ((5, 5), (shot.width - 5, 5), (5, int(above) - 5), (shot.width // 2, int(above * 0.1))):
         assert all(abs(a - b) <= 8 for a, b in zip(shot.getpixel((x, y)), expected)), (x, y, shot.getpixel((x, y)))
+
+
+@pytest.mark.kiosk(**{"display.mount_bottom_mm": 400.0, "display.screen_height_mm": 1210.0, "display.dpi": 40.0,
+                      "display.orientation": "portrait"})
+async def test_portrait_search_in_the_reach_band_keeps_whole_readable_results(kiosk_app: Any) -> None:
+    from tests.ui.shopping import type_on_keyboard, visible_cards, wait_results
+
+    app = kiosk_app
+    await start_session(app, PORTRAIT)
+    await tap(topbar(app).ids.access_button)
+    await wait_for(lambda: app.accessible, what="accessibility mode")
+    app.show_search()
+    search = app.root.sm.get_screen("search")
+    await wait_for(lambda: app.current_screen == "search" and not search.searching, what="search")
+    await type_on_keyboard(search, "sofa")
+    await wait_results(app, search, "sofa")
+    await wait_frames(10)
+    grid, chips = search.ids.grid, search.ids.chip_row
+    # Field, one sideways-scrolling row of chips, heading, results and
+    # keyboard share the band: at least one whole row of tiles is shown...
+    assert grid.height >= grid.tile_height > 0, (grid.height, grid.tile_height)
+    assert chips.height < 2 * search.ids.chips.children[0].height, "the filter chips wrapped into rows"
+    assert search.chip_row_width > chips.width, "the chip row scrolls sideways"
+    # ...with keys still finger-sized, and nothing pushed under the top bar.
+    assert search.key_size >= app.theme.target
+    bar = topbar(app)
+    assert search.ids.field.to_window(0, search.ids.field.top)[1] <= bar.to_window(0, bar.y)[1] + 1
+    # The tiles are wide and short: the picture beside the text, which stays whole.
+    card = visible_cards(search)[0]
+    image, name = card.ids.image, card._name.rect
+    assert card.width > 1.6 * card.height and image.right <= name.pos[0]
+    assert image.height > 0.5 * card.height and card.shown_name == card.name
+    assert card._price.rect.pos[1] >= card.y and name.pos[1] + name.size[1] <= card.top
