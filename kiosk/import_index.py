@@ -178,7 +178,12 @@ class IndexBuilder:
 
     def snapshot(self, timeout: float = SNAPSHOT_WAIT) -> bytes | None:
         """Wait for the index :meth:`request_snapshot` asked for: its pickle, or None if it could not be had."""
-        if self.proc is None or not self._asked:
+        if self.proc is None:
+            return None
+        if not self._asked:  # it ended before it could be asked (a failed build): say why
+            if self.proc.poll() is not None:
+                _log.warning("search index not saved with the import: %s",
+                             self.proc.communicate()[1].decode(errors="replace")[-500:])
             return None
         started = time.perf_counter()
         try:

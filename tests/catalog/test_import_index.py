@@ -10,6 +10,7 @@ import commits without it (the first search builds, as before).
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -196,8 +197,11 @@ def test_a_builder_that_fails_leaves_the_first_search_to_build(
     monkeypatch.setattr(import_parallel._Copier, "categories", broken)
     path = write_jsonl(tmp_path / "demo.jsonl", demo_products())
     db = tmp_path / "kiosk.sqlite3"
-    imported(path, db)
+    with caplog.at_level(logging.WARNING, logger="kiosk.import_index"):
+        imported(path, db)
     assert bulk == [True]
+    assert any("search index not saved with the import" in r.getMessage() and "KeyError" in r.getMessage()
+               for r in caplog.records), "the reason is logged"
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM search_snapshots").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM products").fetchone()[0] == len(demo_products())
