@@ -74,7 +74,8 @@ def die_with_parent(parent: int) -> None:
 # ------------------------------------------------------------ builder process
 
 
-def build_index(search_files: list[Path], categories: list[list[Any]], category_ids: dict[str, str]) -> Any:
+def build_index(search_files: list[Path], categories: list[list[Any]], category_ids: dict[str, str],
+                order: list[str] | None = None) -> Any:
     """The index ``SearchEngine`` would build from the catalog once the staged products are in it.
 
     Args:
@@ -83,12 +84,15 @@ def build_index(search_files: list[Path], categories: list[list[Any]], category_
         categories: Every row of the catalog's ``categories`` table as
             ``load_categories`` reads it, after the import created its own.
         category_ids: The file's category paths (JSON) -> category id.
+        order: The products' ids in the catalog table's order, when it is
+            not the file's (a file merged into a catalog that had them).
 
     Returns:
         The :class:`~kiosk.search.inverted.InvertedIndex` (generation not set).
 
     Raises:
-        KeyError: A product's category path is not in ``category_ids``.
+        KeyError: A product's category path is not in ``category_ids``, or
+            ``order`` and the file hold different products.
     """
     import marshal
 
@@ -107,6 +111,11 @@ def build_index(search_files: list[Path], categories: list[list[Any]], category_
     for row in rows:
         if row.category_id is not None:
             row.category_id = category_ids[row.category_id]
+    if order is not None:
+        by_id = {row.id: row for row in rows}
+        if len(by_id) != len(order):
+            raise KeyError("the catalog and the file hold different products")
+        rows = [by_id[pid] for pid in order]
     index = InvertedIndex([CategoryRow(*c) for c in categories], -1)
     new, typo_words = index.add_products(rows)
     index.finish(new, typo_words, full=True)
@@ -124,7 +133,7 @@ def _builder_main() -> int:
     request = json.loads(sys.stdin.readline())
     started = time.process_time()
     index = build_index([Path(p) for p in request["search_files"]], request["categories"],
-                        request["category_ids"])
+                        request["category_ids"], request.get("order"))
     cpu["build"] = time.process_time() - started
     built_at = time.time()
     line = sys.stdin.readline()
@@ -160,10 +169,15 @@ class IndexBuilder:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._asked = False
 
-    def build(self, search_files: list[Path], categories: list[Any], category_ids: dict[str, str]) -> None:
-        """Start building from the workers' search rows, the category tree and the path -> id map."""
+    def build(self, search_files: list[Path], categories: list[Any], category_ids: dict[str, str],
+              order: list[str] | None = None) -> None:
+        """Start building from the workers' search rows, the category tree and the path -> id map.
+
+        ``order``: the catalog's product ids in table order, if not the file's.
+        """
         request = {"search_files": [str(p) for p in search_files],
-                   "categories": [astuple(c) for c in categories], "category_ids": category_ids}
+                   "categories": [astuple(c) for c in categories], "category_ids": category_ids,
+                   "order": order}
         self._send(request)
         self._asked = True
 

@@ -600,9 +600,9 @@ def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
                     for name, out in zip(names, outs):
                         raw.execute(f"ATTACH DATABASE ? AS {name}", (str(out),))
                         attached.append(name)
-                    # Into an empty catalog the index is built beside the copy
-                    # (kiosk.import_index); the transaction checks again.
-                    pool = _Workers(path, fmt, parts, outs, workers, search=first)
+                    # The index is built beside the import (kiosk.import_index)
+                    # when the file is the whole catalog once it is in.
+                    pool = _Workers(path, fmt, parts, outs, workers, search=True)
                 except (OSError, sqlite3.Error) as exc:  # e.g. no Python to start workers with
                     _log.info("bulk import declined: %s", exc)
                     return False
@@ -640,11 +640,11 @@ def _import_staged(conn: Connection, names: list[str], pool: _Workers,
         warnings: list[str] = []
         for i, name in enumerate(names):
             warnings.extend(pool.result(i)["warnings"])
-            if not empty:
-                continue
             if pool.search and builder is None:
                 # Started once a core is free (its start-up overlaps this copy).
                 builder = pool.index_builder()
+            if not empty:
+                continue
             copier.categories_of(name)
             if builder is not None and i == len(names) - 1:
                 # Every category exists now: the index can be built while
@@ -654,7 +654,20 @@ def _import_staged(conn: Connection, names: list[str], pool: _Workers,
         if empty:
             copier.finish()
         else:
-            copier.merge(names)
+            def categories_made() -> None:
+                # A file that now makes up the whole catalog (the nightly full
+                # feed): its staged rows are the catalog's, in the table's order.
+                nonlocal builder
+                if builder is None:
+                    return
+                order = copier.product_order()
+                if order is None:
+                    builder.stop()
+                    builder = None
+                else:
+                    builder.build(pool.search_files, *copier.categories(), order=order)
+
+            copier.merge(names, categories_made)
         on_written(len(copier.ids), copier.variants, warnings)
         update_index(conn, copier.ids)
         raw = copier.raw
@@ -747,7 +760,7 @@ class _Copier:
             raw.execute(f"DROP INDEX IF EXISTS main.{index}")
         return True
 
-    def merge(self, names: list[str]) -> None:
+    def merge(self, names: list[str], categories_made: Callable[[], None] | None = None) -> None:
         """Bring the file's products in a full catalog up to the file: only changed rows are touched.
 
         The same end state as the ordinary path's replace (a product's
@@ -809,6 +822,8 @@ class _Copier:
         for name in names:
             self.categories_of(name)
         self._categories_end()
+        if categories_made is not None:
+            categories_made()
         # Variants the file changed or dropped go (their barcodes with them),
         # then the file's variants that are not in the catalog (new or changed) come.
         # (Written so that SQLite scans the variants and probes the small
@@ -866,6 +881,11 @@ class _Copier:
         """Create the indexes :meth:`start` dropped, as they were."""
         for sql in self.index_sql:
             self.raw.execute(sql)
+
+    def product_order(self) -> list[str] | None:
+        """The catalog's product ids in table order if they are exactly the file's, else None."""
+        order = [pid for (pid,) in self.raw.execute("SELECT id FROM main.products ORDER BY rowid")]
+        return order if len(order) == len(self.ids) and set(order) == set(self.ids) else None
 
     def categories(self) -> tuple[list[Any], dict[str, str]]:
         """Once every part's :meth:`categories_of` ran: the category table and the file's paths (JSON) -> id."""

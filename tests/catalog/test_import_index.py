@@ -210,16 +210,48 @@ def test_a_builder_that_fails_leaves_the_first_search_to_build(
     assert [h.product_id for h in engine.search("sorlandet sofa").hits][:1] == ["P-1001"]
 
 
-def test_a_reimport_over_a_full_catalog_saves_no_stale_index(
+def test_a_reimport_of_the_whole_catalog_saves_its_index(
+        bulk: list[bool], tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The nightly full feed: products renamed, restocked, reordered, one new in the middle.
+    products = demo_products()
+    db = tmp_path / "kiosk.sqlite3"
+    imported(write_jsonl(tmp_path / "a.jsonl", products), db)
+    changed = [dict(p) for p in products[::-1]]
+    changed[3] = {**changed[3], "name": "Fjordlys sofa"}
+    changed[5] = {**changed[5], "variants": [{**v, "stock": 0} for v in changed[5]["variants"]]}
+    # Two products that tie in the index's order: the catalog table's order decides (not the file's).
+    for i in (1, 2):
+        changed[i] = {**changed[i], "name": "Twin stool", "featured": False,
+                      "variants": [{**v, "stock": 2} for v in changed[i]["variants"]]}
+    new = {**products[0], "id": "P-NEW", "name": "Fjordlys lamp", "variants": [
+        {**products[0]["variants"][0], "id": "V-NEW", "sku": "FJ-NEW", "barcodes": []}]}
+    changed.insert(len(changed) // 2, new)
+    imported(write_jsonl(tmp_path / "b.jsonl", changed), db)
+    assert bulk == [True, True]
+    with sqlite3.connect(db) as conn:
+        index = load_snapshot(conn, current_generation(conn))
+    assert index is not None, "the re-import saved the index of the catalog it committed"
+    assert state(index) == state(built_from_catalog(db))
+    qs = [*queries(db), ("fjordlys", {})]
+    expected = fresh_answers(db, tmp_path, qs)
+    engine, how = started(db, caplog)
+    assert how == "loaded"
+    assert answers(engine, qs) == expected
+    assert {h.product_id for h in engine.search("fjordlys").hits} == {changed[3]["id"], "P-NEW"}
+
+
+def test_a_reimport_of_part_of_the_catalog_saves_no_index(
         bulk: list[bool], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # The file leaves products in the catalog that the workers never saw.
     products = demo_products()
     db = tmp_path / "kiosk.sqlite3"
     imported(write_jsonl(tmp_path / "a.jsonl", products), db)
     products[0] = {**products[0], "name": "Fjordlys sofa"}
-    imported(write_jsonl(tmp_path / "b.jsonl", products), db)
+    imported(write_jsonl(tmp_path / "b.jsonl", products[:-1]), db)
     assert bulk == [True, True]
     with sqlite3.connect(db) as conn:
         assert load_snapshot(conn, current_generation(conn)) is None
     engine, how = started(db, caplog)
     assert how == "built"
     assert [h.product_id for h in engine.search("fjordlys").hits] == ["P-1001"]
+    assert engine.product_count == len(products)
