@@ -1,6 +1,6 @@
 """The search index of a bulk import, built beside the import and saved with it.
 
-A first import of a large catalog (kiosk.import_parallel) ends with a
+A bulk import of a large catalog (kiosk.import_parallel) ends with a
 serial tail in the importer's process (the copy of the last part, the
 catalog's indexes, the commit) while the other core has nothing to do. The
 first search after it used to build the in-memory search index from the
@@ -27,6 +27,11 @@ during the tail instead, from what the import workers staged:
   transaction of its own that checks the catalog is still at that
   generation. The first search after the import, in this process or any
   other, then loads it instead of building.
+
+Into a full catalog (a re-import) this is done only when the file is the
+whole catalog once merged (the nightly full feed): the builder then orders
+the products as the catalog table holds them. A file that leaves other
+products in the catalog saves no index.
 
 The builder only ever gives the index or nothing: an unexpected category,
 a builder that fails or takes too long, and the import commits without a

@@ -354,7 +354,7 @@ def stage_part(path: Path, fmt: str, part: Part, out: Path, search: bool = False
     """Validate one part of a catalog file and stage its rows in ``out``.
 
     With ``search``, the search index's rows of its products go to
-    :func:`search_file` too (for a first import, whose index
+    :func:`search_file` too (for the import's search index, which
     kiosk.import_index builds while the importer copies).
 
     Returns:
@@ -449,7 +449,7 @@ class _Workers:
         # The workers import this package from where this process found it.
         root = str(Path(__file__).resolve().parents[1])
         self.env["PYTHONPATH"] = root + (os.pathsep + self.env["PYTHONPATH"] if self.env.get("PYTHONPATH") else "")
-        # With ``search`` the workers also stage the search index's rows (a first import builds the index).
+        # With ``search`` the workers also stage the search index's rows (kiosk.import_index).
         self.search = search
         self.search_files = [search_file(out) for out in outs]
         self.args = [json.dumps({"path": str(path), "format": fmt, "out": str(out), "parent": os.getpid(),
