@@ -17,12 +17,16 @@ rectangle is a fraction of that (docs/benchmarks-ui-screens.md).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from kivy.app import App
+from kivy.graphics import Color, InstructionGroup, Rectangle, RoundedRectangle
 from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.button import Button
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.label import Label
 
 from screens.widgets.texture_layer import DrawnIntoTexture
 
@@ -39,8 +43,13 @@ LETTER_ROWS = ("qwertyuiop", "asdfghjkl'", "zxcvbnm-.&")
 ACCENT_ROWS = ("àáâäãåæçèé", "êëìíîïñòóô", "öõøœßùúûüý")
 
 
-class KeyboardKey(Button):
-    """One key; ``value`` is the character it types or a special key code."""
+class KeyboardKey(ButtonBehavior, Label):
+    """One key; ``value`` is the character it types or a special key code.
+
+    A Label with button behaviour, not a ``Button``: Kivy's Button style
+    re-assigns its background image whenever ``state`` changes, which
+    marked the keyboard's texture for redrawing on every touch.
+    """
 
     value = StringProperty("")
     """The character typed, or one of BACKSPACE / CLEAR / SPACE / LAYER."""
@@ -71,10 +80,63 @@ class OnScreenKeyboard(DrawnIntoTexture, BoxLayout):
     __events__ = ("on_key",)
 
     def __init__(self, **kwargs) -> None:
+        self._down: KeyboardKey | None = None
         super().__init__(**kwargs)
         self._letter_keys: list[list[KeyboardKey]] = []
         self._build()
         self.bind(layer=self._relabel)
+
+    def _draw_into_texture(self) -> None:
+        super()._draw_into_texture()
+        # The pressed key, over the keyboard's texture: a finger on a key
+        # must not redraw the whole keyboard (on software OpenGL that is
+        # milliseconds, in the very frame that shows the results of the
+        # letter typed as the finger lifts).
+        # In the canvas only while a key is held (a zero-sized
+        # RoundedRectangle keeps drawing its last shape).
+        self._pressed = InstructionGroup()
+        self._pressed_color = Color(0, 0, 0, 0)
+        self._pressed_key = RoundedRectangle(size=(0, 0))
+        self._pressed_label_color = Color(1, 1, 1, 1)
+        self._pressed_label = Rectangle(size=(0, 0))
+        for instruction in (self._pressed_color, self._pressed_key, self._pressed_label_color, self._pressed_label):
+            self._pressed.add(instruction)
+        self._pressed_shown = False
+
+    def _on_key_state(self, key: KeyboardKey, state: str) -> None:
+        if state == "down":
+            self._down = key
+        elif self._down is key:
+            self._down = None
+        self._show_pressed()
+
+    def _show_pressed(self, *_args: Any) -> None:
+        """Draw the key held down (if any) over the texture: the border colour and its label."""
+        if getattr(self, "_pressed_key", None) is None:
+            return
+        key = self._down
+        if (key is not None) != self._pressed_shown:
+            self._pressed_shown = key is not None
+            (self.canvas.add if self._pressed_shown else self.canvas.remove)(self._pressed)
+        if key is None:
+            return
+        app = App.get_running_app()
+        theme = app.theme
+        self._pressed_color.rgba = theme.border
+        shape = self._pressed_key
+        shape.segments = int(theme.corner_segments)
+        shape.radius = [theme.radius * 0.7]
+        # Keys sit in plain box layouts: their positions are this canvas's.
+        x, y = key.pos
+        shape.pos, shape.size = (x, y), key.size
+        texture = key.texture  # the label, in its colour (Kivy draws it under white)
+        self._pressed_label.texture = texture
+        if texture is None:
+            self._pressed_label.size = (0, 0)
+            return
+        tw, th = texture.size
+        self._pressed_label.size = (tw, th)
+        self._pressed_label.pos = (round(x + (key.width - tw) / 2), round(y + (key.height - th) / 2))
 
     def _build(self) -> None:
         rows = self
@@ -97,7 +159,7 @@ class OnScreenKeyboard(DrawnIntoTexture, BoxLayout):
     def _row(self, keys: list[KeyboardKey]) -> BoxLayout:
         row = BoxLayout(spacing=self.spacing)
         for key in keys:
-            key.bind(on_release=self._on_key_release)
+            key.bind(on_release=self._on_key_release, state=self._on_key_state)
             row.add_widget(key)
         return row
 

@@ -54,7 +54,16 @@ async def test_keyboard_picture_follows_the_finger_the_layer_and_the_theme(kiosk
     up = await _key_picture(app, key, tmp_path, "up")
     assert _share(up, _rgb(app.theme.surface)) > 0.6, "a resting key is the surface colour"
 
-    # Finger down on the key: it shows pressed (the border colour) while held.
+    # Finger down on the key: it shows pressed (the border colour) while held,
+    # drawn over the keyboard's texture: the whole keyboard is not redrawn
+    # for a finger on a key (that frame also shows the typed letter's results).
+    from kivy.graphics import Callback
+
+    redraws: list[int] = []
+    counter = Callback(lambda _instr: redraws.append(1))
+    keyboard._fbo.before.insert(0, counter)
+    await wait_frames(2)  # the insertion itself redraws it once
+    redraws.clear()
     x, y = key.to_window(*key.center)
     touch = UnitTestTouch(x, y)
     Clock.schedule_once(lambda _dt: touch.touch_down(), 0)
@@ -66,6 +75,8 @@ async def test_keyboard_picture_follows_the_finger_the_layer_and_the_theme(kiosk
         Clock.schedule_once(lambda _dt: touch.touch_up(), 0)
         await wait_frames(3)
     assert keyboard.text.endswith("q"), "the tap typed its letter"
+    assert not redraws, f"the keyboard's texture was redrawn {len(redraws)} times for one tap"
+    keyboard._fbo.before.remove(counter)
 
     # The accent layer relabels the same key: its picture changes.
     keyboard.layer = "accents"
