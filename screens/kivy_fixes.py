@@ -1,5 +1,7 @@
 """Workarounds for Kivy 2.3.1 bugs that matter to a kiosk that runs for months.
 
+(:data:`NOTHING` is the other one: see there.)
+
 ``ScrollView.update_from_scroll`` binds ``bar_color`` to
 ``_change_bar_color`` on every call, and the trigger that runs 0.5 s later
 unbinds it only once. Every burst of scroll updates (a scroll, a layout
@@ -18,6 +20,14 @@ from typing import Any
 from kivy.uix.scrollview import ScrollView
 
 _FIXED = "_kiosk_single_bar_binding"
+
+#: The size to give a ``RoundedRectangle`` that must draw nothing. Kivy's
+#: ``RoundedRectangle`` skips rebuilding its vertices when a side is 0 and
+#: keeps drawing its previous shape (kivy/kivy#6056, open): an image's
+#: placeholder "hidden" that way stayed drawn under every loaded picture,
+#: the attract loop's full-screen heroes included. A sub-pixel shape covers
+#: no pixel at all.
+NOTHING = (1e-3, 1e-3)
 
 
 def apply() -> None:

@@ -97,6 +97,24 @@ async def test_option_chips_grow_and_turn_high_contrast_in_accessibility_mode(ki
     assert chosen.height == before[0] and _fill(chosen) == tuple(app.theme.primary)
 
 
+async def test_a_loaded_picture_leaves_no_placeholder_around_it(kiosk_app: Any, tmp_path: Path) -> None:
+    from tests.ui.test_frame_cost import _rgb, _shot
+
+    app = kiosk_app
+    await start_session(app)
+    product = await open_product(app, ARMCHAIR)
+    image = product.ids.carousel.current_slide
+    await wait_for(lambda: image.loaded, what="the product picture")
+    width, height = image.norm_image_size
+    assert height < image.height - 20, "the square picture is letterboxed in its taller box"
+    picture = await _shot(app, tmp_path, "product")
+    # Between the box's top and the picture: the gallery's own colour. The
+    # placeholder (surface_alt) was still drawn there, under every loaded
+    # picture (a RoundedRectangle "hidden" at size 0 keeps its last shape).
+    wx, wy = image.to_window(image.center_x, image.top - (image.height - height) / 4)
+    assert picture.getpixel((int(wx), picture.height - int(wy)))[:3] == _rgb(app.theme.surface)
+
+
 async def test_chooser_keeps_other_choices_and_prefers_stock() -> None:
     class V:
         def __init__(self, vid: str, colour: str, size: str, stock: int) -> None:
