@@ -22,6 +22,7 @@ from kivy.properties import ColorProperty, NumericProperty, ObjectProperty
 from kivy.uix.widget import Widget
 
 from kiosk.handoff.qr import MIN_MODULE_MM, MIN_SIDE_MM, QRMatrix, module_px
+from screens.kivy_fixes import NOTHING
 
 _DARK = b"\x00\x00\x00\xff"
 _LIGHT = b"\xff\xff\xff\xff"
@@ -105,7 +106,7 @@ class QRWidget(Widget):
             self.module_px = 0
             self.minimum_side = 0
             self._rect.size = (0, 0)
-            self._plate.size = (0, 0)
+            self._plate.size = NOTHING  # not (0, 0): kivy/kivy#6056
             self.drawn_side = 0
             return
         n = m.size
@@ -122,7 +123,7 @@ class QRWidget(Widget):
         self.drawn_x, self.drawn_y, self.drawn_side = x, y, side
         pad = self.plate_pad
         self._plate.pos = (x - pad, y - pad)
-        self._plate.size = (side + 2 * pad, side + 2 * pad) if pad else (0, 0)
+        self._plate.size = (side + 2 * pad, side + 2 * pad) if pad else NOTHING
         self._plate.radius = [self.plate_radius] * 4
 
     @property
