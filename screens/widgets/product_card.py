@@ -203,7 +203,18 @@ class ProductCard(RecycleDataViewBehavior, ButtonBehavior, Widget):
             super().refresh_view_attrs(rv, index, data)
         finally:
             self._in_refresh = False
-        self.redraw()
+        # Drawn right before the frame, once, after refresh_view_layout has
+        # also placed the tile (a recycled tile gets both, in that order).
+        self._redraw_trigger()
+
+    def refresh_view_layout(self, rv: Any, index: int, layout: Any, viewport: Any) -> None:
+        """Place this tile (RecycleView protocol); drawn once with its data, before the frame."""
+        self._in_refresh = True
+        try:
+            super().refresh_view_layout(rv, index, layout, viewport)
+        finally:
+            self._in_refresh = False
+        self._redraw_trigger()
 
     def _changed(self, *_args: Any) -> None:
         if not self._in_refresh:

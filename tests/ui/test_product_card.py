@@ -90,6 +90,40 @@ async def test_a_recycled_tile_shows_its_new_product(kiosk_app: Any) -> None:
     assert not {c.product_id for c in cards} & set(sofas)
 
 
+async def test_the_frame_that_shows_the_results_shows_each_tiles_own_text(kiosk_app: Any) -> None:
+    from kivy.core.window import Window
+
+    app = kiosk_app
+    search = await open_search(app)
+    keyboard = search.ids.keyboard
+    frames: list[list[tuple[str, str]]] = []
+    armed = {"results": False}
+
+    def on_results(*_args: Any) -> None:
+        armed["results"] = True
+
+    def on_flip(*_args: Any) -> None:
+        # The first frame drawn after a query's results reached the grid
+        # (what bench/bench_ui_search.py times): no tile may still show
+        # another product's text, or be drawn a frame late.
+        if armed["results"]:
+            armed["results"] = False
+            frames.append([(c.name, c.shown_name) for c in search.ids.grid.layout_manager.children if c.product_id])
+
+    search.bind(on_results=on_results)
+    Window.bind(on_flip=on_flip)
+    try:
+        for ch in "sofa\x1blamp\x1brug":
+            keyboard.press(ch)
+            await wait_frames(3)
+    finally:
+        Window.unbind(on_flip=on_flip)
+        search.unbind(on_results=on_results)
+    assert len(frames) >= 10 and all(frames)
+    stale = [(name, shown) for frame in frames for name, shown in frame if not name.startswith(_flat(shown).rstrip())]
+    assert not stale, stale[:5]
+
+
 async def test_the_tile_around_a_picture_is_the_tiles_colour(kiosk_app: Any, tmp_path: Path) -> None:
     from tests.ui.test_frame_cost import _rgb, _shot
 
