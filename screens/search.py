@@ -56,11 +56,15 @@ PREFETCH_SCREENS = 1.0
 #: grid's layout cost grows with its length.
 MAX_GRID = 10_000
 #: How long the UI thread may wait, just before drawing a frame, for the
-#: first page of the query typed in that frame (seconds). A search answers
-#: in about a millisecond, so its results are drawn in the same frame as
-#: the key press instead of one frame later; a slow search never holds the
-#: frame longer than this and is shown when it arrives, as before.
-SAME_FRAME_WAIT_S = 0.010
+#: first page of the query typed in that frame (seconds). Most searches
+#: answer in about a millisecond, so their results are drawn in the same
+#: frame as the key press instead of one frame later. A broad one-letter
+#: query or a long one with typos takes 5-12 ms on the search thread while
+#: the UI thread prepares the frame: waiting for it costs less than drawing
+#: a frame without results and another one with them (~15-20 ms each on
+#: software OpenGL). A slower search never holds the frame longer than this
+#: and is shown when it arrives.
+SAME_FRAME_WAIT_S = 0.030
 #: Popular categories offered when nothing was found.
 MAX_BROWSE = 5
 #: The prompt line above the field stays while keys keep this share of their preferred size.
