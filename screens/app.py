@@ -92,9 +92,6 @@ from screens.workers import run_in_background
 
 log = logging.getLogger(__name__)
 
-# Whether this process has frozen its start-up objects (KioskApp._freeze_startup_objects).
-_startup_frozen = False
-
 
 HISTORY_LIMIT = 40
 _ENTER_KEYS = (13, 271)  # Return, keypad Enter
@@ -371,10 +368,8 @@ class KioskApp(App):
         reference cycle is never collected, so freezing again and again
         would leak.
         """
-        global _startup_frozen
-        if _startup_frozen or self._stopping:
+        if gc.get_freeze_count() or self._stopping:
             return  # once per process (tests run many apps in one)
-        _startup_frozen = True
         self._froze_startup = True
         gc.collect()  # what is garbage now is not kept forever
         gc.freeze()
@@ -382,10 +377,8 @@ class KioskApp(App):
 
     def _unfreeze_startup_objects(self) -> None:
         """Hand the frozen objects back to the collector when this app stops (another may follow in-process)."""
-        global _startup_frozen
         if self._froze_startup:
             self._froze_startup = False
-            _startup_frozen = False
             gc.unfreeze()
 
     def _prebuild_home(self) -> None:

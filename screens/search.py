@@ -370,11 +370,10 @@ class SearchScreen(KioskScreen):
         preferred = max(theme.target, dp(72) * theme.scale)
         self.column_width = preferred * 10 + kb.spacing * 9 + kb.padding[0] + kb.padding[2]
         if self.portrait:
-            # Keys shrink (never below a touch target) before the results
-            # lose their last whole row of (the shortest, picture-beside-
-            # text) tiles: in a
-            # portrait reach band the column of field, chips, heading,
-            # results and keyboard is short.
+            # In a portrait reach band the column of field, chips, heading,
+            # results and keyboard is short: keys shrink (never below a
+            # touch target) before the results lose their last whole row of
+            # the shortest tiles (picture beside the text).
             body, main = ids.body, ids.main
             above = ids.field.height + ids.chip_row.height + ids.heading.height + main.spacing * 3
             row = dp(150) * theme.scale + theme.gap
