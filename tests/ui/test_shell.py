@@ -32,20 +32,19 @@ async def start_session(app: Any) -> None:
     await wait_for(lambda: app.current_screen == "home", what="home after touching attract")
 
 
-async def test_start_up_objects_are_kept_out_of_full_collections(kiosk_app: Any) -> None:
+async def test_full_collections_run_between_customers(kiosk_app: Any) -> None:
     import gc
 
     app = kiosk_app
-    # Once warm (home built ahead, sync started), what start-up made (the
-    # search index, the screens) is frozen, so that a full collection, which
-    # may land on any keystroke, walks only what was made since.
-    await wait_for(lambda: app.get_screen("home") is not None and gc.get_freeze_count() > 0,
-                   what="start-up objects frozen")
-    frozen = gc.get_freeze_count()
-    # A full collection walks the tracked objects outside the frozen set:
-    # far fewer than start-up made.
-    walked = len(gc.get_objects())
-    assert frozen > 20000 and walked < frozen / 2, (frozen, walked)
+    # Python's automatic full collection (~130 ms with a large catalog) must
+    # not land on a customer's keystroke: the app runs one itself once warm
+    # and after each customer, which resets the count that triggers it.
+    await wait_for(lambda: app.get_screen("home") is not None, what="warm-up")
+    await start_session(app)
+    before = gc.get_stats()[2]["collections"]
+    app.end_session()
+    await wait_for(lambda: gc.get_stats()[2]["collections"] > before, timeout=5, what="a full collection")
+    assert gc.get_freeze_count() == 0, "nothing is frozen (frozen objects dropped in cycles are never freed)"
 
 
 async def test_touching_attract_starts_a_session_on_home(kiosk_app: Any) -> None:
