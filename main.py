@@ -125,13 +125,5 @@ if __name__ == "__main__":
         sys.exit(main())
     except KeyboardInterrupt:
         # Ctrl-C in a terminal (development): stop without a traceback. The
-        # catalog and the analytics are committed as they happen, nothing is
-        # lost. Interrupted mid-way, the app may not have stopped its worker
-        # threads, and the interpreter waits for them at exit: leave anyway
-        # after a moment, as SIGTERM under systemd does.
-        import threading
-
-        leave = threading.Timer(3.0, os._exit, args=(130,))
-        leave.daemon = True  # an exit that does not hang is not held up by it
-        leave.start()
+        # catalog and the analytics are committed as they happen, nothing is lost.
         sys.exit(130)

@@ -52,8 +52,12 @@ def test_ctrl_c_stops_the_app_without_a_traceback(tmp_path: Path) -> None:
 
     db = tmp_path / "kiosk.sqlite3"
     env = dict(os.environ, KIVY_NO_ARGS="1", KIVY_NO_FILELOG="1", KIVY_HOME=str(tmp_path / "kivy"))
+    # As from a terminal: Ctrl-C's signal handled by default. A test run started
+    # in the background (CI) has SIGINT ignored, its children inherit that, and
+    # Python then never turns SIGINT into KeyboardInterrupt.
     proc = subprocess.Popen([sys.executable, "main.py", "--db", str(db), "--demo", "--windowed"], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while not db.exists() and time.monotonic() < deadline and proc.poll() is None:
