@@ -38,7 +38,7 @@ from kiosk.search.inverted import (
 from kiosk.search.loader import find_sku, load_categories, load_products
 from kiosk.search.normalize import MAX_QUERY_CHARS, Term, query_terms
 from kiosk.search.results import SearchHit, SearchResult
-from kiosk.search.snapshot import dump_snapshot, load_snapshot, save_snapshot
+from kiosk.search.snapshot import current_generation, dump_snapshot, load_snapshot, save_snapshot
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -184,12 +184,11 @@ class SearchEngine:
     @staticmethod
     def _generation(conn: sqlite3.Connection) -> int:
         try:
-            row = conn.execute("SELECT max(seq) FROM search_changes").fetchone()
+            return int(current_generation(conn))
         except sqlite3.OperationalError as exc:
             if "no such table" not in str(exc):
                 raise
             return -1  # a database from before the change log: refresh() only
-        return int(row[0] or 0)
 
     def _current(self) -> InvertedIndex:
         conn = self._conn()

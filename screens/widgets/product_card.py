@@ -332,11 +332,12 @@ class ProductCard(RecycleDataViewBehavior, ButtonBehavior, Widget):
         """
         gap = theme.gap / 2
         font_m, font_s, font_l = theme.font_m, theme.font_s, theme.font_l
-        name_font = font_for(self.name)
+        name_font, brand_font = font_for(self.name), font_for(self.brand)
         if self.note:
-            tex, shown = text_texture(self.note, font_for(self.note), font_s, width=width, lines=NOTE_LINES)
+            note_font = font_for(self.note)
+            tex, shown = text_texture(self.note, note_font, font_s, width=width, lines=NOTE_LINES)
             _w, nh = self._note.set(tex, shown, theme.accent)
-            note_h = line_height(font_for(self.note), font_s) * NOTE_LINES
+            note_h = line_height(note_font, font_s) * NOTE_LINES
             self._note.place(left, bottom + note_h - nh)
             bottom += note_h + gap
         else:
@@ -354,12 +355,12 @@ class ProductCard(RecycleDataViewBehavior, ButtonBehavior, Widget):
         bottom += row_h + gap
 
         if top is None:
-            brand_h = max(line_height(font_for(self.brand), font_s), font_s * 1.3)
+            brand_h = max(line_height(brand_font, font_s), font_s * 1.3)
             top = bottom + brand_h + gap + line_height(name_font, font_m, True) * NAME_LINES
         tex, shown = text_texture(self.name, name_font, font_m, bold=True, width=width, lines=NAME_LINES)
         _w, nh = self._name.set(tex, shown, theme.text)
         self._name.place(left, top - nh)
-        tex, shown = text_texture(self.brand, font_for(self.brand), font_s, width=width)
+        tex, shown = text_texture(self.brand, brand_font, font_s, width=width)
         _w, bh = self._brand.set(tex, shown, theme.text_muted)
         # The brand follows the name's last line, however many it has.
         self._brand.place(left, top - (nh or line_height(name_font, font_m, True)) - bh)
