@@ -17,16 +17,17 @@ during the tail instead, from what the import workers staged:
   (:meth:`IndexBuilder.build`); the builder makes the
   :class:`~kiosk.search.inverted.InvertedIndex` a ``SearchEngine`` would
   build, while the importer copies;
-* the importer logs the change (``update_index``) and sends the resulting
-  generation (:meth:`IndexBuilder.request_snapshot`); the builder pickles
-  the index as ``kiosk.search.snapshot`` saves one. If it is done by the
-  time the import commits, the importer writes it in the import's own
-  transaction; if not, the builder goes on while the import commits (the
-  catalog written and the WAL checkpointed, ~0.4 s for 200,000 variants)
-  and the importer saves it right after, before returning, in a
-  transaction of its own that checks the catalog is still at that
-  generation. The first search after the import, in this process or any
-  other, then loads it instead of building.
+* the builder pickles the index at once, as ``kiosk.search.snapshot``
+  saves one (the generation is not in the pickle but in the row it is
+  saved in: the importer logs the change with ``update_index`` later).
+  If it is done by the time the import commits, the importer writes it
+  with the generation it logged in the import's own transaction; if not,
+  the builder goes on while the import commits (the catalog written and
+  the WAL checkpointed, ~0.4 s for 200,000 variants) and the importer
+  saves it right after, before returning, in a transaction of its own
+  that checks the catalog is still at that generation. The first search
+  after the import, in this process or any other, then loads it instead
+  of building.
 
 Into a full catalog (a re-import) this is done only when the file is the
 whole catalog once merged (the nightly full feed): the builder then orders
@@ -39,8 +40,8 @@ saved index (the first search builds it, as before). Nothing here changes
 what the import writes to the catalog.
 
 Run as ``python -m kiosk.import_index IMPORTER_PID OUT`` by the importer
-only; it reads its two requests as JSON lines on stdin and writes the
-pickle to ``OUT``.
+only; it reads its request as a JSON line on stdin and writes the pickle
+to ``OUT``.
 """
 
 from __future__ import annotations
@@ -106,13 +107,8 @@ def build_index(search_files: list[Path], categories: list[list[Any]], category_
 
     rows: list[ProductRow] = []
     for path in search_files:
-        with open(path, "rb") as fh:
-            while True:
-                try:
-                    chunk = marshal.load(fh)
-                except EOFError:
-                    break
-                rows.extend(ProductRow(*t) for t in chunk)
+        # One marshal object per part (a list of tuples), read in one call.
+        rows.extend(ProductRow(*t) for t in marshal.loads(Path(path).read_bytes()))
     for row in rows:
         if row.category_id is not None:
             row.category_id = category_ids[row.category_id]
@@ -141,12 +137,8 @@ def _builder_main() -> int:
                         request["category_ids"], request.get("order"))
     cpu["build"] = time.process_time() - started
     built_at = time.time()
-    line = sys.stdin.readline()
-    if not line:
-        return 0  # the importer no longer wants it
     started = time.process_time()
-    index.generation = int(json.loads(line)["generation"])
-    _, data = dump_snapshot(index)
+    _, data = dump_snapshot(index)  # without the generation: the importer saves it with the one it logs
     Path(sys.argv[2]).write_bytes(data)
     cpu["save"] = time.process_time() - started
     sys.stdout.write(json.dumps({"ok": True, "bytes": len(data), "products": index.live_count,
@@ -190,13 +182,8 @@ class IndexBuilder:
         """True once the builder has ended (its :meth:`snapshot` is ready, or it failed)."""
         return self.proc is None or self.proc.poll() is not None
 
-    def request_snapshot(self, generation: int) -> None:
-        """Have the index pickled for ``generation`` (the ``search_changes.seq`` the import logged)."""
-        if self.proc is not None and self._asked:
-            self._asked = self._send({"generation": generation})
-
     def snapshot(self, timeout: float = SNAPSHOT_WAIT) -> bytes | None:
-        """Wait for the index :meth:`request_snapshot` asked for: its pickle, or None if it could not be had."""
+        """Wait for the index :meth:`build` asked for: its pickle, or None if it could not be had."""
         if self.proc is None:
             return None
         if not self._asked:  # it ended before it could be asked (a failed build): say why

@@ -115,15 +115,20 @@ class InvertedIndex:
     # Query caches are not part of a saved index (kiosk/search/snapshot.py):
     # they are rebuilt on use, and a fresh process starts with them empty.
     _CACHES = ("_terms", "_cached_entries", "_sorted", "_cat_docs", "_empty_order")
+    # Nor is the generation: the saved copy's row holds it (an index can
+    # then be pickled before the catalog write that it describes is logged,
+    # as the import's index builder does).
+    _NOT_SAVED = (*_CACHES, "generation")
 
     def __getstate__(self) -> dict[str, object]:
-        state = {k: v for k, v in self.__dict__.items() if k not in self._CACHES}
+        state = {k: v for k, v in self.__dict__.items() if k not in self._NOT_SAVED}
         # Docs as plain tuples: pickle reduces a named tuple through Python
         # code, one at a time (4x slower to dump, 2x to load, for 20,000).
         state["docs"] = list(map(tuple, self.docs))
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
+        self.generation = -1  # unknown until the loader sets the saved row's
         self.__dict__.update(state)
         self.docs = list(map(Doc._make, self.docs))
         self._terms = OrderedDict()

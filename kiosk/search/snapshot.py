@@ -108,9 +108,10 @@ def load_snapshot(conn: sqlite3.Connection, generation: int) -> InvertedIndex | 
     finally:
         if collecting:
             gc.enable()
-    if not isinstance(index, InvertedIndex) or index.generation != generation:
-        log.warning("saved search index ignored (not an index of generation %d); building it", generation)
+    if not isinstance(index, InvertedIndex):
+        log.warning("saved search index ignored (not a search index); building it")
         return None
+    index.generation = generation  # the row's (the pickle holds none: see dump_snapshot)
     log.info("search index loaded: %d products, %d tokens in %.0f ms",
              index.live_count, len(index.vocab), (time.perf_counter() - started) * 1000)
     return index
@@ -118,6 +119,10 @@ def load_snapshot(conn: sqlite3.Connection, generation: int) -> InvertedIndex | 
 
 def dump_snapshot(index: InvertedIndex) -> tuple[int, bytes]:
     """``(generation, bytes)`` of ``index`` for :func:`save_snapshot` (pickled without its query caches).
+
+    The bytes do not hold the generation: the row they are saved in does
+    (:func:`store_snapshot`), so an index can be pickled before the catalog
+    change it describes is logged (the import's index builder does).
 
     The caller holds whatever keeps ``index`` from being patched meanwhile
     (the search engine's lock); writing the bytes needs no such lock.
