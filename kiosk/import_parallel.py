@@ -105,13 +105,15 @@ _STAGE_BATCH = 2000
 # modelled 0.2 s gain on two free cores: one.
 _PARTS_PER_WORKER = 1
 _MAX_PARTS = 8
-# How much of a part's share moves from the first part to the last. A
-# smaller first part is copied while the others are still validated, but
-# the search index builder (kiosk.import_index) can only start once the last
-# part is staged, and it then takes longer than the importer's tail: equal
-# parts finish staging earliest (0.4 s sooner than 40/60 in the model,
-# median of 8 interleaved imports 4.39 s vs 4.57 s at 44/56).
-_SMALLER_FIRST = 0.0
+# With one part per worker, a small **tail part** is added after the equal
+# ones: it is validated, in the slot of the first worker to finish, while
+# the importer copies the equal parts (which would otherwise all be copied
+# after the last worker, with one core idle), and the search index builder
+# (kiosk.import_index) starts as soon as it is staged. Its share: its worker
+# (~0.1 s start-up + its rows) should end about when the first equal part's
+# copy does. Equal parts otherwise: a smaller *first* part (copied while the
+# others are validated) measured worse on a loaded machine (2026-11-22).
+_TAIL_SHARE = 0.08
 # Variant rows a worker holds to write as one sorted run.
 _SORTED_RUN = 300_000
 # JSONL lines validated together, column by column (a chunk with anything
@@ -408,7 +410,7 @@ def _worker_main(argv: list[str]) -> int:
 # ---------------------------------------------------------------- importer side
 
 
-def split(path: Path, fmt: str, parts: int) -> list[Part]:
+def split(path: Path, fmt: str, parts: int, tail: float = 0.0) -> list[Part]:
     """Cut a file into ``parts`` byte ranges that start at a line start.
 
     A CSV cut goes to the next line start with an even number of quote
@@ -416,6 +418,13 @@ def split(path: Path, fmt: str, parts: int) -> list[Part]:
     often hold line breaks); the first worker still checks that a row
     starts there, since a stray quote inside an unquoted cell fools the
     count.
+
+    Args:
+        path: The file.
+        fmt: ``"jsonl"`` or ``"csv"``.
+        parts: How many parts (fewer if the file has too few lines).
+        tail: The last part's share of the file (the others are equal);
+            0: every part equal.
     """
     size = path.stat().st_size
     cuts = [0]
@@ -423,9 +432,10 @@ def split(path: Path, fmt: str, parts: int) -> list[Part]:
     with open(path, "rb") as fh:
         pos = quotes = lines = 0
         for k in range(1, parts):
-            # With _SMALLER_FIRST, earlier parts are smaller: the first is
-            # copied into the catalog while later ones are still validated.
-            target = max(int(size * (k - _SMALLER_FIRST) / parts), pos)
+            if tail:
+                target = max(int(size * (1 - tail) * k / (parts - 1)), pos)
+            else:
+                target = max(int(size * k / parts), pos)
             skipped = fh.read(target - pos)
             pos = target
             quotes += skipped.count(b'"')
@@ -578,7 +588,9 @@ def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
             return False
         with staging as tmp_dir:
             try:
-                parts = split(path, fmt, min(workers * _PARTS_PER_WORKER, _MAX_PARTS))
+                count = min(workers * _PARTS_PER_WORKER, _MAX_PARTS)
+                tail = _TAIL_SHARE if _PARTS_PER_WORKER == 1 and 1 < workers < _MAX_PARTS else 0.0
+                parts = split(path, fmt, count + 1 if tail else count, tail)
                 outs = [Path(tmp_dir) / f"stage-{i}.sqlite3" for i in range(len(parts))]
                 names = [f"stage{i}" for i in range(len(parts))]
                 for out in outs:
@@ -666,13 +678,12 @@ def _import_staged(conn: Connection, names: list[str], pool: _Workers,
                 # Every category exists now: the index can be built while
                 # the parts are copied and the indexes rebuilt.
                 builder.build(pool.search_files, *copier.categories())
-            if last or not pool.finished(i + 1):
-                # Copied while the next part is still being validated. A
-                # next part already staged goes first to its categories,
-                # so that the builder starts before the copies, not after.
-                for staged in to_copy:
-                    copier.copy(staged)
-                to_copy.clear()
+            # Staged parts are copied while the next part is still being
+            # validated, one at a time: once it is staged, its categories
+            # come first (and, all parts staged, the builder starts) before
+            # the remaining copies.
+            while to_copy and (last or not pool.finished(i + 1)):
+                copier.copy(to_copy.pop(0))
         if empty:
             copier.finish()
         else:

@@ -184,6 +184,23 @@ def test_csv_bulk_import_gives_the_same_database(both: Callable[..., Any], tmp_p
     assert bulk == plain
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_the_file_is_cut_into_equal_parts_and_a_small_tail_part_at_row_starts(tmp_path: Path, fmt: str) -> None:
+    # Two workers: two equal parts, then the tail part (validated while the
+    # importer copies the first two). Every byte in exactly one part, every
+    # cut at a line start.
+    products = catalog()
+    path = write_jsonl(tmp_path / "c.jsonl", products) if fmt == "jsonl" else write_csv(tmp_path / "c.csv", products)
+    data = path.read_bytes()
+    parts = import_parallel.split(path, fmt, 3, tail=0.1)
+    assert len(parts) == 3 and parts[0].start == 0 and parts[-1].end == len(data)
+    assert all(a.end == b.start for a, b in zip(parts, parts[1:]))
+    assert all(data[p.start - 1:p.start] == b"\n" for p in parts[1:])
+    sizes = [p.end - p.start for p in parts]
+    assert sizes[2] < sizes[0] / 3 and sizes[2] < sizes[1] / 3
+    assert abs(sizes[0] - sizes[1]) < len(data) / 10
+
+
 def test_csv_split_inside_a_quoted_cell_is_declined(both: Callable[..., Any], tmp_path: Path) -> None:
     # Every description is a quoted cell over three lines. A stray quote in
     # an unquoted cell (12" ruler: the CSV reader keeps it as text) throws
