@@ -113,7 +113,7 @@ _MAX_PARTS = 8
 # (~0.1 s start-up + its rows) should end about when the first equal part's
 # copy does. Equal parts otherwise: a smaller *first* part (copied while the
 # others are validated) measured worse on a loaded machine (2026-11-22).
-_TAIL_SHARE = 0.08
+_TAIL_SHARE = 0.06
 # Variant rows a worker holds to write as one sorted run.
 _SORTED_RUN = 300_000
 # JSONL lines validated together, column by column (a chunk with anything
