@@ -16,7 +16,25 @@ for ranking, typo tolerance and limits.
 
 from __future__ import annotations
 
-from kiosk.search.engine import SearchEngine
-from kiosk.search.results import SearchHit, SearchResult
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.search.engine import SearchEngine
+    from kiosk.search.results import SearchHit, SearchResult
 
 __all__ = ["SearchEngine", "SearchHit", "SearchResult"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: a bulk import's worker processes need only
+    # kiosk.search.loader, and the engine's imports (the tokeniser's
+    # patterns, the index layout hash) cost each of them ~45 ms of start-up.
+    if name == "SearchEngine":
+        from kiosk.search.engine import SearchEngine
+
+        return SearchEngine
+    if name in ("SearchHit", "SearchResult"):
+        from kiosk.search import results
+
+        return getattr(results, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
