@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from datetime import timezone
+from operator import add, itemgetter
 from typing import Annotated, Any
 
 import msgspec
@@ -120,6 +121,31 @@ def _normal_code(code: str) -> str | None:
     except KeyError:
         return None
     return code if total % 10 == 0 else None
+
+
+_GROUPS = tuple(itemgetter(slice(i, i + 3)) for i in (0, 3, 6, 9))
+_LAST = itemgetter(12)
+
+
+def _normal_codes(codes: list[str]) -> list[str | None]:
+    """``list(map(_normal_code, codes))``, in C for the usual column: EAN-13 codes with right check digits.
+
+    The same tables and sums as :func:`_normal_code`, one ``map`` per digit
+    group over the whole column instead of a Python call per code; any
+    other column (a shorter code, a non-digit, a wrong check digit) is
+    taken code by code.
+    """
+    if set(map(len, codes)) == {13}:
+        g0, g1, g2, g3 = (map(group, codes) for group in _GROUPS)
+        try:
+            totals = list(map(add, map(add, map(_W131.__getitem__, g0), map(_W313.__getitem__, g1)),
+                              map(add, map(_W131.__getitem__, g2), map(add, map(_W313.__getitem__, g3),
+                                                                       map(_DIGIT.__getitem__, map(_LAST, codes))))))
+        except KeyError:  # not three ASCII digits somewhere
+            totals = None
+        if totals is not None and not any(map((10).__rmod__, totals)):
+            return list(codes)  # an EAN-13 code is its own normal form
+    return list(map(_normal_code, codes))
 
 
 class _Declined(Exception):
@@ -448,7 +474,7 @@ class RowSink:
         codes = [c for cl in code_lists for c in cl]
         firsts: list[str | None] = [None] * n
         if codes:
-            normal = list(map(_normal_code, codes))
+            normal = _normal_codes(codes)
             if None in normal or len(set(normal)) != len(normal):
                 raise _Declined
             sizes = list(map(len, code_lists))

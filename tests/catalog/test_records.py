@@ -402,3 +402,20 @@ def test_clean_products_take_the_chunk_path() -> None:
     # A chunk with one bad product adds nothing (the caller goes product by product).
     assert not chunk.add_lines([json.dumps(product(id="P-4")).encode(), b'{"id": "P-5"}'])
     assert _sink_rows(chunk) == _sink_rows(one_by_one)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(
+    st.sampled_from([EAN13, EAN13_B, EAN8, UPCA]),
+    st.from_regex(r"\A[0-9]{13}\Z"),  # mostly wrong check digits
+    st.from_regex(r"\A[0-9]{8}\Z|\A[0-9]{12}\Z"),
+    st.text(max_size=14),
+), max_size=12))
+def test_a_column_of_barcodes_is_checked_exactly_as_code_by_code(codes: list[str]) -> None:
+    # The bulk path checks a chunk's codes column-wise; every code must get
+    # the same normal form (or None: declined) as the one-by-one check.
+    from kiosk.records_fast import _normal_code, _normal_codes
+
+    assert _normal_codes(codes) == [_normal_code(c) for c in codes]
+    valid = [EAN13, EAN13_B] * 3
+    assert _normal_codes(valid) == valid
