@@ -105,15 +105,17 @@ _STAGE_BATCH = 2000
 # modelled 0.2 s gain on two free cores: one.
 _PARTS_PER_WORKER = 1
 _MAX_PARTS = 8
-# With one part per worker, a small **tail part** is added after the equal
-# ones: it is validated, in the slot of the first worker to finish, while
-# the importer copies the equal parts (which would otherwise all be copied
-# after the last worker, with one core idle), and the search index builder
-# (kiosk.import_index) starts as soon as it is staged. Its share: its worker
-# (~0.1 s start-up + its rows) should end about when the first equal part's
-# copy does. Equal parts otherwise: a smaller *first* part (copied while the
-# others are validated) measured worse on a loaded machine (2026-11-22).
-_TAIL_SHARE = 0.06
+# With one part per worker, a small **tail part** can be added after the
+# equal ones (its share of the file here): it is validated, in the slot of
+# the first worker to finish, while the importer copies the equal parts, and
+# the search index builder (kiosk.import_index) starts once it is staged.
+# Off: in interleaved imports on this VM (2026-11-22 evening, 3-5 runs a
+# setting, one core often taken by another benchmark) 6-8 % tail parts
+# measured the same as none within the noise (medians 4.61 vs 4.52 s and
+# 4.80 vs 4.80 s with the first search), for one more worker's start-up
+# (~0.1 s CPU). A smaller *first* part (copied while the others are
+# validated) measured worse on a loaded machine.
+_TAIL_SHARE = 0.0
 # Variant rows a worker holds to write as one sorted run.
 _SORTED_RUN = 300_000
 # JSONL lines validated together, column by column (a chunk with anything
