@@ -11,6 +11,14 @@ per customer session (``kivy._event.BoundCallback`` and bound-method
 objects growing without end). The fix removes the binding just before Kivy
 adds it again, so there is exactly one at a time; everything else is
 Kivy's own code. ``RecycleView`` (search results) inherits it.
+
+The same method also starts, 0.5 s after every such update, a 0.5 s
+animation fading the scroll bar to ``bar_inactive_color``. Each step of it
+is a frame of the whole window: on software OpenGL about 30 frames of
+15-20 ms each, both cores busy for half a second after every keystroke
+(the results grid is scrolled back to the top), and a key tapped meanwhile
+waited for the frame being drawn (docs/benchmarks-ui.md, session 6). Here
+the bar turns inactive in one step instead: one frame.
 """
 
 from __future__ import annotations
@@ -40,6 +48,15 @@ def apply() -> None:
         self.funbind("bar_color", self._change_bar_color)  # no-op when not bound
         return original(self, *largs)
 
+    def bind_inactive_bar_color(self: ScrollView, *_largs: Any) -> None:
+        # Kivy's, without the Animation: the bar dims in one frame.
+        self.funbind("bar_color", self._change_bar_color)
+        self.fbind("bar_inactive_color", self._change_bar_color)
+        self._bar_color = self.bar_inactive_color
+
     setattr(update_from_scroll, _FIXED, True)
     update_from_scroll.__doc__ = original.__doc__
     ScrollView.update_from_scroll = update_from_scroll  # type: ignore[method-assign]
+    # Kivy's clock calls its trigger through a weak method looked up by name.
+    bind_inactive_bar_color.__name__ = "_bind_inactive_bar_color"
+    ScrollView._bind_inactive_bar_color = bind_inactive_bar_color  # type: ignore[method-assign]

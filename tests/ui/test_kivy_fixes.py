@@ -33,3 +33,27 @@ async def test_scrolling_again_and_again_leaves_no_bindings_behind(kiosk_app: An
         await wait_for(faded, what="the bar to fade")
     assert len(scroll.get_property_observers("bar_color")) == before
     assert scroll.scroll_y == 1.0
+
+
+async def test_the_scroll_bar_dims_in_one_step_without_an_animation_of_frames(kiosk_app: Any) -> None:
+    """Kivy's 0.5 s fade redrew the whole window ~30 times after every scroll (both cores, on software GL)."""
+    from kivy.animation import Animation
+
+    app = kiosk_app
+    await tap(app.root.sm.current_screen)
+    await wait_for(lambda: app.current_screen == "home", what="home after touching attract")
+    scroll = app.get_screen("home").ids.scroll
+    scroll.scroll_y = 0.5
+    await wait_frames(1)
+    assert list(scroll._bar_color) == list(scroll.bar_color)  # shown while scrolling
+
+    def dimmed() -> bool:
+        ev = scroll._bind_inactive_bar_color_ev
+        return not ev.is_triggered
+
+    await wait_for(dimmed, what="the bar to dim after the scroll")
+    assert list(scroll._bar_color) == list(scroll.bar_inactive_color)
+    assert not [a for a in Animation._instances if "_bar_color" in a.animated_properties]
+    # And it follows a theme change while dimmed (accessibility mode's colours).
+    scroll.bar_inactive_color = [1, 0, 0, 1]
+    assert list(scroll._bar_color) == [1, 0, 0, 1]
