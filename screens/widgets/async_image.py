@@ -7,6 +7,14 @@ upload of the finished pixels to a texture happens on the main thread.
 Until then, and for images that are not available offline, a quiet
 placeholder is drawn. Nothing the customer touches waits on disk.
 
+Decodes start once the frame that shows the placeholders has been drawn,
+on low-priority threads (``screens.workers``): with software OpenGL the
+frame is drawn on the same two cores, and the customer is waiting for that
+frame (their search results), not for the pictures a moment later. A tile
+refilled before its decode started (the next keystroke) skips it.
+Pictures decoded close together are shown together (:data:`BATCH_S`):
+one frame for a page of tiles rather than one per picture.
+
 Decoded textures are kept in a small LRU cache, so the attract loop and
 going back and forth between screens do not decode the same files again,
 and memory stays bounded over thousands of sessions.
@@ -21,12 +29,15 @@ Usage in kv::
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.graphics import Color, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.lang import Builder
@@ -34,7 +45,7 @@ from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, Str
 from kivy.uix.image import Image
 
 from kiosk.images import resolve
-from screens.workers import run_in_background
+from screens.workers import add_pending, after_this_frame, run_in_background
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +76,58 @@ def _decode(ref: str, cache_dir: Path | None, max_px: int) -> tuple[str, int, in
         im = im.transpose(PILImage.Transpose.FLIP_TOP_BOTTOM)
         fmt = "rgba" if has_alpha else "rgb"
         return str(path), im.width, im.height, im.tobytes(), fmt
+
+
+#: Decoded pictures wait at most this long for the others decoding with them (s).
+#: Each one shown is a frame of the whole window (15-25 ms on software
+#: OpenGL): one per picture kept both cores drawing while a page decoded,
+#: and a key tapped meanwhile waited for the frame in progress.
+BATCH_S = 0.12
+_in_flight = 0
+_arrived: list[Any] = []
+_batch_deadline: float | None = None  # when the waiting pictures are shown at the latest
+
+
+def _show_arrived(_dt: float = 0.0) -> None:
+    """Show every decoded picture that has arrived (main thread)."""
+    global _batch_deadline
+    _batch_deadline = None
+    shows = _arrived[:]
+    _arrived.clear()
+    for show in shows:
+        try:
+            show()
+        except Exception:  # noqa: BLE001 - one bad picture must not keep the others
+            log.exception("a decoded image could not be shown")
+        finally:
+            add_pending(-1)
+
+
+def _decode_started() -> None:
+    global _in_flight
+    _in_flight += 1
+    add_pending(1)  # until shown (pending_count: screenshots wait for the pictures)
+
+
+def _decode_arrived(show: Any) -> None:
+    """Queue ``show()``: at once when no other decode is in flight, else within BATCH_S."""
+    global _in_flight, _batch_deadline
+    _in_flight = max(0, _in_flight - 1)
+    _arrived.append(show)
+    now = time.monotonic()
+    if _in_flight == 0 or (_batch_deadline is not None and now >= _batch_deadline):
+        # The last of the burst, or the wait is over (also if the clock event
+        # was lost, e.g. to an app restart in the same process).
+        _show_arrived()
+    elif _batch_deadline is None:
+        _batch_deadline = now + BATCH_S
+        deadline = _batch_deadline
+
+        def due(_dt: float) -> None:
+            if _batch_deadline == deadline:  # not shown meanwhile
+                _show_arrived()
+
+        Clock.schedule_once(due, BATCH_S)
 
 
 def _tex_bytes(tex: Texture) -> int:
@@ -127,11 +190,19 @@ class CatalogImage(Image):
             return
         app = App.get_running_app()
         cache_dir = app.config_obj.image_cache_dir if app is not None and hasattr(app, "config_obj") else None
-        run_in_background(
-            _decode, ref, cache_dir, max_px,
-            on_result=lambda res: self._decoded(seq, ref, max_px, res),
-            on_error=lambda exc: self._failed(seq, ref, exc),
-        )
+
+        def start() -> None:
+            if seq != self._seq:
+                return  # refilled before the decode started: nothing to show it in
+            _decode_started()
+            run_in_background(
+                _decode, ref, cache_dir, max_px,
+                on_result=lambda res: _decode_arrived(lambda: self._decoded(seq, ref, max_px, res)),
+                on_error=lambda exc: _decode_arrived(lambda: self._failed(seq, ref, exc)),
+                low_priority=True,
+            )
+
+        after_this_frame(start)
 
     def _decoded(self, seq: int, ref: str, max_px: int, res: tuple[str, int, int, bytes, str] | None) -> None:
         if seq != self._seq:
@@ -165,6 +236,10 @@ class CatalogImage(Image):
         self.loaded = True
 
 
+#: Tile pictures are decoded at their box's size rounded up to this (pixels).
+TILE_PX_STEP = 32
+
+
 class TileImage(CatalogImage):
     """A ``CatalogImage`` for result tiles: the whole image, and every pixel of its box drawn once.
 
@@ -178,6 +253,11 @@ class TileImage(CatalogImage):
     The tile does not paint its background under the picture's box; the
     picture fills it, with bars in :attr:`backdrop` beside a picture of
     another shape (the tile's colour, so they do not show as bars).
+
+    The picture is decoded at the size of its box (:attr:`max_px` follows
+    it, in steps of :data:`TILE_PX_STEP`), not larger: a page of tiles
+    decodes, uploads and draws about a quarter of the pixels it did at a
+    fixed 480 px, and a JPEG decodes at half or quarter scale directly.
     """
 
     backdrop = ColorProperty([0, 0, 0, 0])
@@ -192,7 +272,14 @@ class TileImage(CatalogImage):
             self.canvas.before.add(bar)
         for prop in ("pos", "size", "norm_image_size", "loaded", "backdrop"):
             self.fbind(prop, self._place_bars)
+        self.fbind("size", self._fit_max_px)
+        self._fit_max_px()
         self._place_bars()
+
+    def _fit_max_px(self, *_args: Any) -> None:
+        # Rounded up to a step, so a box a pixel wider reuses the decoded texture.
+        edge = max(self.width, self.height, 1)
+        self.max_px = max(TILE_PX_STEP * 2, math.ceil(edge / TILE_PX_STEP) * TILE_PX_STEP)
 
     def _place_bars(self, *_args: Any) -> None:
         """The two bars between the box's edges and a picture of another shape (none without a picture)."""

@@ -126,3 +126,90 @@ async def test_product_pictures_are_drawn_upright(kiosk_app: Any, tmp_path: Any)
     finally:
         for widget in shown:
             Window.remove_widget(widget)
+
+
+async def test_picture_decodes_run_at_a_lower_cpu_priority_than_the_ui(kiosk_app: Any) -> None:
+    """With software OpenGL the frames are drawn on the same cores: decodes take what frames leave."""
+    import os
+    import sys
+
+    from screens.workers import LOW_PRIORITY_NICE, run_in_background
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("per-thread nice levels are Linux's")
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen: list[tuple[int, str]] = []
+
+    def where() -> tuple[int, str]:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), threading.current_thread().name
+
+    run_in_background(where, on_result=seen.append, low_priority=True)
+    run_in_background(where, on_result=seen.append)
+    await wait_for(lambda: len(seen) == 2, what="both jobs")
+    low = next(s for s in seen if "low" in s[1])
+    normal = next(s for s in seen if "low" not in s[1])
+    assert low[0] == min(19, mine + LOW_PRIORITY_NICE)
+    assert normal[0] == mine  # SQL and the search keep the UI's priority
+
+
+async def test_work_after_this_frame_runs_once_the_frame_is_drawn(kiosk_app: Any) -> None:
+    """Picture decodes start after the frame that shows the results, not before it."""
+    from kivy.clock import Clock
+
+    from screens.workers import after_this_frame, pending_count
+
+    seen: dict[str, int] = {}
+
+    def in_a_tick(_dt: float) -> None:
+        seen["asked"] = Clock.frames_displayed
+        after_this_frame(lambda: seen.setdefault("ran", Clock.frames_displayed))
+        assert pending_count() >= 1  # screenshots and tests wait for it
+
+    Clock.schedule_once(in_a_tick, 0)
+    await wait_for(lambda: "ran" in seen, what="the deferred work")
+    assert seen["ran"] > seen["asked"]
+
+
+async def test_pictures_decoded_together_are_shown_in_one_frame(kiosk_app: Any) -> None:
+    """One frame per page of pictures, not one per picture (each is a whole-window frame)."""
+    from screens.widgets import async_image
+    from screens.workers import pending_count
+
+    # The app's own pictures (attract, home) decoded and shown first: only this test's in flight.
+    await wait_for(lambda: pending_count() == 0, what="the app's own pictures")
+    shown: list[str] = []
+    async_image._decode_started()
+    async_image._decode_started()
+    async_image._decode_started()
+    async_image._decode_arrived(lambda: shown.append("a"))
+    async_image._decode_arrived(lambda: shown.append("b"))
+    await wait_frames(1)
+    assert shown == []  # the third is still decoding
+    assert pending_count() >= 2
+    async_image._decode_arrived(lambda: shown.append("c"))
+    assert shown == ["a", "b", "c"]  # the last one in shows them all at once
+
+    # One that never comes back (a decode still running) holds the others BATCH_S at most.
+    async_image._decode_started()
+    async_image._decode_started()
+    async_image._decode_arrived(lambda: shown.append("d"))
+    await wait_for(lambda: "d" in shown, timeout=async_image.BATCH_S * 20, what="the batch's time limit")
+    async_image._decode_arrived(lambda: shown.append("e"))
+    assert shown[-1] == "e"
+
+
+async def test_result_tiles_decode_pictures_at_the_size_they_are_shown(kiosk_app: Any) -> None:
+    """Not at a fixed 480 px: a page of tiles decodes, uploads and draws a quarter of the pixels."""
+    from kiosk.image_cache import ImageCache
+    from PIL import Image as PILImage
+
+    from screens.widgets.async_image import TILE_PX_STEP, TileImage, clear_cache
+
+    url = "https://cdn.example/big-square.jpg"
+    PILImage.new("RGB", (800, 800), (40, 120, 60)).save(
+        ImageCache(kiosk_app.config_obj.image_cache_dir, scan=False).path_for(url), format="JPEG")
+    clear_cache()
+    tile = TileImage(ref=url, size_hint=(None, None), size=(298, 243))
+    await wait_for(lambda: tile.loaded, what="the tile's picture")
+    assert tile.max_px == 320  # the box's longer side, rounded up to TILE_PX_STEP
+    assert max(tile.texture.size) == 320 and 320 % TILE_PX_STEP == 0
