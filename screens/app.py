@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import threading
 import time
 import weakref
@@ -94,6 +95,11 @@ log = logging.getLogger(__name__)
 
 
 HISTORY_LIMIT = 40
+#: How often a thread holding the GIL is asked to hand it over (Python's
+#: default is 5 ms). A search, page fetch or picture decode on a worker
+#: could hold the UI thread up to that long just before a frame; at 1 ms
+#: the keystroke p99 measured 3-5 ms lower (docs/benchmarks-ui.md, session 6).
+UI_SWITCH_INTERVAL_S = 0.001
 _ENTER_KEYS = (13, 271)  # Return, keypad Enter
 SAFE_MESSAGE = "Sorry, something went wrong there. Let's carry on from here; your cart is safe."
 
@@ -243,6 +249,7 @@ class KioskApp(App):
 
     def build(self) -> KioskRoot:
         kivy_fixes.apply()
+        sys.setswitchinterval(UI_SWITCH_INTERVAL_S)
         load_theme_kv()
         import screens.overlay  # noqa: F401  (overlay rules)
 
