@@ -63,6 +63,8 @@ os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
 os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-bench-"))
 
 FRAME_BUDGET_MS = 1000 / 60
+#: How long a finger rests on a key in a tap, with --gap-ms (s).
+HOLD_S = 0.060
 #: A 1920x1080 landscape kiosk, as the app runs on it (density 1, ~96 dpi).
 WINDOW = (1920, 1080)
 
@@ -98,6 +100,53 @@ def make_queries(db: Path, n_names: int, seed: int) -> list[list[str]]:
     return out
 
 
+def fill_picture_cache(db: Path, cache_dir: Path, kinds: int = 48) -> int:
+    """Put a picture in the kiosk's image cache for every product image of ``db``.
+
+    A kiosk in a store has its catalog's pictures synced (kiosk.image_cache);
+    the benchmark has no network, so each URL's cache file is one of
+    ``kinds`` generated product-photo-like JPEGs (800x800, ~60 KB: a soft
+    gradient, an object, grain), hard-linked under the URL's cache name.
+    Tiles then decode real pictures off the UI thread while keys are typed,
+    as they do in a store.
+
+    Returns:
+        How many URLs now have a picture.
+    """
+    import sqlite3
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    from kiosk.images import cache_key
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(11)
+    sources: list[Path] = []
+    for i in range(kinds):
+        hue = [rng.randrange(60, 230) for _ in range(3)]
+        im = Image.linear_gradient("L").resize((800, 800)).convert("RGB")
+        im = Image.blend(im, Image.new("RGB", (800, 800), tuple(hue)), 0.7)
+        draw = ImageDraw.Draw(im)
+        for _ in range(6):
+            x, y = rng.randrange(100, 600), rng.randrange(100, 600)
+            draw.ellipse((x, y, x + rng.randrange(80, 260), y + rng.randrange(80, 260)),
+                         fill=tuple(rng.randrange(0, 255) for _ in range(3)))
+        im = im.filter(ImageFilter.GaussianBlur(2))
+        noise = Image.effect_noise((800, 800), 24).convert("RGB")
+        im = Image.blend(im, noise, 0.12)
+        path = cache_dir / f"source-{i}.jpg"
+        im.save(path, "JPEG", quality=85)
+        sources.append(path)
+    con = sqlite3.connect(db)
+    urls = [r[0] for r in con.execute("SELECT url FROM product_images WHERE url LIKE 'http%'")]
+    con.close()
+    for n, url in enumerate(urls):
+        target = cache_dir / cache_key(url)
+        if not target.exists():
+            os.link(sources[n % kinds], target)
+    return len(urls)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="20,000 variants instead of 200,000")
@@ -107,6 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--direct", action="store_true",
                         help="type with OnScreenKeyboard.press instead of touches on the keys")
+    parser.add_argument("--pictures", action="store_true",
+                        help="every product's picture in the image cache, as in a store (default: none cached, "
+                             "tiles keep their placeholders)")
+    parser.add_argument("--gap-ms", type=float, default=0.0,
+                        help="a typist's pause: the finger lands on the next key this long after the previous "
+                             "results were drawn, and lifts 60 ms later (latency counted from that moment, so a "
+                             "frame still being drawn then counts too); default 0: the next key as soon as the "
+                             "results are drawn, held for one frame")
     parser.add_argument("--multisamples", type=int, default=None,
                         help="MSAA samples (default: what the kiosk picks here, [display] multisamples = auto: "
                              "2 with a GPU, 0 with software OpenGL)")
@@ -146,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
 
     cfg = Config(db=db, data_dir=Path(tempfile.mkdtemp(prefix="bench-ui-")))
     cfg.display.fullscreen = False
+    if args.pictures:
+        n = fill_picture_cache(db, cfg.image_cache_dir)
+        print(f"pictures: {n:,} product images in the image cache")
     app = KioskApp(cfg, engine=open_db(db), animate=False)
     results: dict[str, Any] = {"keys": [], "applied": [], "engine": [], "ours_frames": [], "peer_frames": []}
     state: dict[str, Any] = {}
@@ -202,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
 
             def drawn(now: float) -> None:
                 results["keys"].append((now - t0) * 1000)
-                Clock.schedule_once(lambda _dt: next_key(), 0)
+                Clock.schedule_once(lambda _dt: next_key(), args.gap_ms / 1000)
 
             state["after_flip"] = drawn
             Window.canvas.ask_update()  # make sure a frame follows, even if nothing moved
@@ -228,12 +288,15 @@ def main(argv: list[str] | None = None) -> int:
                 # The finger lands (the key shows pressed in this frame), then lifts.
                 touch = UnitTestTouch(*key.to_window(*key.center))
                 touch.touch_down()
+                lifts_at = time.perf_counter() + HOLD_S if args.gap_ms else None
 
-                def lift(_dt: float, touch: Any = touch) -> None:
-                    state["t0"] = time.perf_counter()
+                def lift(_dt: float, touch: Any = touch, lifts_at: float | None = lifts_at) -> None:
+                    # With --gap-ms the finger lifted at lifts_at: a frame still
+                    # being drawn then delays this event, and counts.
+                    state["t0"] = lifts_at if lifts_at is not None else time.perf_counter()
                     touch.touch_up()
 
-                Clock.schedule_once(lift, 0)
+                Clock.schedule_once(lift, HOLD_S if args.gap_ms else 0)
             Clock.schedule_once(lambda _dt, q=q.strip(), n=len(results["keys"]): watchdog(q, n), 10)
             return
         Clock.schedule_once(lambda _dt: scroll_ours(), 0.5)
@@ -329,8 +392,11 @@ def main(argv: list[str] | None = None) -> int:
           f"after {'/'.join(f'{x:.2f}' for x in load_after)}; multisamples {args.multisamples}")
     how = ("OnScreenKeyboard.press" if args.direct
            else f"touches on the keys; {results.get('direct', 0)} characters without a key typed by press()")
+    pace = (f"next key {args.gap_ms:.0f} ms after the results, held {HOLD_S * 1000:.0f} ms" if args.gap_ms
+            else "next key as soon as the results are drawn")
+    pictures = "pictures in the image cache" if args.pictures else "no pictures cached (placeholders)"
     print(f"Keystroke to results drawn ({len(ks)} keystrokes, {len(sequences)} names typed; "
-          f"window {results['window'][0]}x{results['window'][1]}; {how})")
+          f"window {results['window'][0]}x{results['window'][1]}; {how}; {pace}; {pictures})")
     print(f"{'':34}{'median ms':>11}{'p99 ms':>10}{'max ms':>10}")
     print(f"{'ours: key -> results drawn':34}{statistics.median(ks):>11.1f}{pct(ks, 99):>10.1f}{max(ks):>10.1f}")
     ap = results["applied"]
