@@ -258,16 +258,24 @@ class LatestWins:
 _deferred: list[Callable[[], None]] = []
 
 
-def _run_deferred(_dt: float) -> None:
-    jobs = _deferred[:]
-    _deferred.clear()
-    for job in jobs:
+def run_pending_jobs(jobs: list[Callable[[], None]], what: str) -> None:
+    """Run the queued ``jobs`` (main thread) and empty the queue, each counted out of :func:`pending_count`.
+
+    One that fails is logged (``what`` says what it was) and does not stop the others.
+    """
+    batch = jobs[:]
+    jobs.clear()
+    for job in batch:
         try:
             job()
         except Exception:  # noqa: BLE001 - one bad job must not stop the others
-            log.exception("deferred work failed")
+            log.exception("%s failed", what)
         finally:
             _inc(-1)
+
+
+def _run_deferred(_dt: float) -> None:
+    run_pending_jobs(_deferred, "deferred work")
 
 
 def after_this_frame(job: Callable[[], None]) -> None:

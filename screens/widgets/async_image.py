@@ -45,7 +45,7 @@ from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, Str
 from kivy.uix.image import Image
 
 from kiosk.images import resolve
-from screens.workers import add_pending, after_this_frame, run_in_background
+from screens.workers import add_pending, after_this_frame, run_in_background, run_pending_jobs
 
 log = logging.getLogger(__name__)
 
@@ -92,15 +92,7 @@ def _show_arrived(_dt: float = 0.0) -> None:
     """Show every decoded picture that has arrived (main thread)."""
     global _batch_deadline
     _batch_deadline = None
-    shows = _arrived[:]
-    _arrived.clear()
-    for show in shows:
-        try:
-            show()
-        except Exception:  # noqa: BLE001 - one bad picture must not keep the others
-            log.exception("a decoded image could not be shown")
-        finally:
-            add_pending(-1)
+    run_pending_jobs(_arrived, "showing a decoded image")
 
 
 def _decode_started() -> None:
