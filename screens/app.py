@@ -98,7 +98,7 @@ HISTORY_LIMIT = 40
 #: How often a thread holding the GIL is asked to hand it over (Python's
 #: default is 5 ms). A search, page fetch or picture decode on a worker
 #: could hold the UI thread up to that long just before a frame; at 1 ms
-#: the keystroke p99 measured 3-5 ms lower (docs/benchmarks-ui.md, session 6).
+#: the keystroke p99 measured 3-5 ms lower (docs/benchmarks-ui-screens.md, session 6).
 UI_SWITCH_INTERVAL_S = 0.001
 _ENTER_KEYS = (13, 271)  # Return, keypad Enter
 SAFE_MESSAGE = "Sorry, something went wrong there. Let's carry on from here; your cart is safe."

@@ -17,7 +17,7 @@ animation fading the scroll bar to ``bar_inactive_color``. Each step of it
 is a frame of the whole window: on software OpenGL about 30 frames of
 15-20 ms each, both cores busy for half a second after every keystroke
 (the results grid is scrolled back to the top), and a key tapped meanwhile
-waited for the frame being drawn (docs/benchmarks-ui.md, session 6). Here
+waited for the frame being drawn (docs/benchmarks-ui-screens.md, session 6). Here
 the bar turns inactive in one step instead: one frame.
 """
 

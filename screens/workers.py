@@ -20,7 +20,7 @@ Image decodes run on a pool of their own, at a lower CPU priority
 the frame is rasterised on the CPU, and a page of pictures decoding on
 both cores while the customer types took half the CPU from the frame that
 shows their results (keystroke p99 93-117 ms with pictures, 40-50 without;
-docs/benchmarks-ui.md). At a lower priority the decodes take what the
+docs/benchmarks-ui-screens.md). At a lower priority the decodes take what the
 frames leave.
 
 ``pending_count()`` tells tests, the screenshot driver and benchmarks when
@@ -33,6 +33,7 @@ import itertools
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -291,6 +292,48 @@ def after_this_frame(job: Callable[[], None]) -> None:
         # A timeout of 0 asked for during a clock tick runs on the next
         # tick, i.e. after this tick's frame (-1 would run before it).
         Clock.schedule_once(_run_deferred, 0)
+
+
+#: A finger resting on a key longer than this no longer holds work back (s).
+KEY_HOLD_LIMIT_S = 1.0
+_key_down_at: float | None = None
+_held_back: list[Callable[[], None]] = []
+
+
+def key_held(held: bool) -> None:
+    """The on-screen keyboard reports a finger landing on a key (True) or lifting (False).
+
+    While a finger is on a key, work that would draw a frame of its own
+    (pictures arriving) waits: the lift types a letter, and a frame begun
+    just before it would hold up the frame with that letter's results. On
+    the lift the held-back work runs after the frame being prepared.
+    """
+    global _key_down_at
+    if held:
+        _key_down_at = time.monotonic()
+        Clock.schedule_once(_release_if_held_too_long, KEY_HOLD_LIMIT_S)
+        return
+    _key_down_at = None
+    if _held_back:
+        jobs = _held_back[:]
+        _held_back.clear()
+        for job in jobs:
+            _inc(-1)  # after_this_frame counts it again
+            after_this_frame(job)
+
+
+def _release_if_held_too_long(_dt: float) -> None:
+    if _key_down_at is not None and time.monotonic() - _key_down_at >= KEY_HOLD_LIMIT_S * 0.99:
+        run_pending_jobs(_held_back, "held-back work")
+
+
+def unless_a_key_is_held(job: Callable[[], None]) -> None:
+    """Run ``job()`` now, or, while a finger is on a key, after the frame that follows its lift."""
+    if _key_down_at is None or time.monotonic() - _key_down_at >= KEY_HOLD_LIMIT_S:
+        job()
+        return
+    _inc(1)
+    _held_back.append(job)
 
 
 def call_on_main(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:

@@ -13,7 +13,9 @@ frame is drawn on the same two cores, and the customer is waiting for that
 frame (their search results), not for the pictures a moment later. A tile
 refilled before its decode started (the next keystroke) skips it.
 Pictures decoded close together are shown together (:data:`BATCH_S`):
-one frame for a page of tiles rather than one per picture.
+one frame for a page of tiles rather than one per picture; and not while
+a finger is on a key of the on-screen keyboard (after the frame with that
+letter's results instead).
 
 Decoded textures are kept in a small LRU cache, so the attract loop and
 going back and forth between screens do not decode the same files again,
@@ -45,7 +47,8 @@ from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, Str
 from kivy.uix.image import Image
 
 from kiosk.images import resolve
-from screens.workers import add_pending, after_this_frame, run_in_background, run_pending_jobs
+from screens.workers import (add_pending, after_this_frame, run_in_background, run_pending_jobs,
+                             unless_a_key_is_held)
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +95,11 @@ def _show_arrived(_dt: float = 0.0) -> None:
     """Show every decoded picture that has arrived (main thread)."""
     global _batch_deadline
     _batch_deadline = None
-    run_pending_jobs(_arrived, "showing a decoded image")
+    if _arrived:
+        batch = _arrived[:]
+        _arrived.clear()
+        # Not while a finger is on a key (screens.workers.key_held): the letter's results come first.
+        unless_a_key_is_held(lambda: run_pending_jobs(batch, "showing a decoded image"))
 
 
 def _decode_started() -> None:
@@ -194,7 +201,9 @@ class CatalogImage(Image):
                 low_priority=True,
             )
 
-        after_this_frame(start)
+        # After this frame, and not while a finger is on a key: a decode
+        # started then would take CPU from the frame of that key's results.
+        after_this_frame(lambda: unless_a_key_is_held(start))
 
     def _decoded(self, seq: int, ref: str, max_px: int, res: tuple[str, int, int, bytes, str] | None) -> None:
         if seq != self._seq:
@@ -247,9 +256,9 @@ class TileImage(CatalogImage):
     another shape (the tile's colour, so they do not show as bars).
 
     The picture is decoded at the size of its box (:attr:`max_px` follows
-    it, in steps of :data:`TILE_PX_STEP`), not larger: a page of tiles
-    decodes, uploads and draws about a quarter of the pixels it did at a
-    fixed 480 px, and a JPEG decodes at half or quarter scale directly.
+    it, in steps of :data:`TILE_PX_STEP`), not larger: at 1920x1080 a tile
+    decodes, uploads and samples 320x320 pixels where it did 480x480, and a
+    JPEG decodes at half or quarter scale directly.
     """
 
     backdrop = ColorProperty([0, 0, 0, 0])

@@ -29,6 +29,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 
 from screens.widgets.texture_layer import DrawnIntoTexture
+from screens.workers import key_held
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
@@ -108,6 +109,7 @@ class OnScreenKeyboard(DrawnIntoTexture, BoxLayout):
             self._down = key
         elif self._down is key:
             self._down = None
+        key_held(self._down is not None)
         self._show_pressed()
 
     def _show_pressed(self, *_args: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.conftest import wait_for, wait_frames, window_shot
+from tests.ui.conftest import tap, wait_for, wait_frames, window_shot
 
 pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
 
@@ -213,3 +213,42 @@ async def test_result_tiles_decode_pictures_at_the_size_they_are_shown(kiosk_app
     await wait_for(lambda: tile.loaded, what="the tile's picture")
     assert tile.max_px == 320  # the box's longer side, rounded up to TILE_PX_STEP
     assert max(tile.texture.size) == 320 and 320 % TILE_PX_STEP == 0
+
+
+async def test_pictures_wait_while_a_finger_is_on_a_key(kiosk_app: Any) -> None:
+    """A frame of pictures begun just before the finger lifts would hold up that letter's results."""
+    from kivy.clock import Clock
+    from kivy.tests.common import UnitTestTouch
+
+    from screens.widgets import async_image
+    from screens.workers import pending_count
+
+    app = kiosk_app
+    await tap(app.root.sm.current_screen)
+    await wait_for(lambda: app.current_screen == "home", what="home after touching attract")
+    app.show_search()
+    await wait_for(lambda: app.current_screen == "search", what="the search screen")
+    screen = app.get_screen("search")
+    key = screen.ids.keyboard.key_for("s")
+    await wait_for(lambda: pending_count() == 0, what="the app's own pictures")
+
+    touch = UnitTestTouch(*key.to_window(*key.center))
+    Clock.schedule_once(lambda _dt: touch.touch_down(), 0)
+    await wait_frames(2)
+    shown: list[int] = []
+    async_image._decode_started()
+    async_image._decode_arrived(lambda: shown.append(Clock.frames_displayed))
+    await wait_frames(3)
+    assert shown == []  # held back while the finger is down
+    assert pending_count() >= 1  # and still counted: screenshots wait for it
+    lifted: dict[str, int] = {}
+
+    def lift(_dt: float) -> None:
+        lifted["frame"] = Clock.frames_displayed
+        touch.touch_up()
+
+    Clock.schedule_once(lift, 0)
+    await wait_for(lambda: shown, what="the pictures after the lift")
+    assert shown[0] > lifted["frame"]  # after the frame with the letter typed, not before it
+    assert screen.ids.keyboard.text == "s"
+    await wait_for(lambda: pending_count() == 0, what="everything shown")
