@@ -57,6 +57,7 @@ import sys
 import threading
 import time
 import weakref
+from collections import deque
 from pathlib import Path
 from typing import Any, Callable
 
@@ -216,6 +217,8 @@ class KioskApp(App):
         self.store_name = config.store.name
         self.currency = config.store.currency
         self.cart = Cart(config.store.currency)
+        # Adds whose lines are still being built, oldest first (add_to_cart).
+        self._cart_adds: deque[list[Callable[[], None] | None]] = deque()
         self.db: Any = None
         self.search_engine: Any = None
         self.startup: Any = None
@@ -746,7 +749,24 @@ class KioskApp(App):
             if on_done:
                 on_done(None)
 
-        run_in_background(line_for_variant, self.db, variant_id, qty, on_result=added, on_error=failed)
+        # Lines are built on worker threads and come back in any order; they
+        # join the cart in the order asked for ("Add the whole look" adds a
+        # scene's products in the scene's order).
+        slot: list[Callable[[], None] | None] = [None]
+        self._cart_adds.append(slot)
+
+        def settle(action: Callable[[], None]) -> None:
+            slot[0] = action
+            while self._cart_adds and self._cart_adds[0][0] is not None:
+                ready = self._cart_adds.popleft()[0]
+                try:
+                    ready()
+                except Exception:  # noqa: BLE001 - the adds queued behind it still land
+                    log.exception("adding to the cart failed")
+
+        run_in_background(line_for_variant, self.db, variant_id, qty,
+                          on_result=lambda line: settle(lambda: added(line)),
+                          on_error=lambda exc: settle(lambda: failed(exc)))
 
     def set_cart_qty(self, variant_id: str, qty: int) -> None:
         """Change a line's quantity (0 removes it)."""

@@ -106,3 +106,34 @@ async def test_cart_quantities_remove_empty_state_and_handoff(kiosk_app: Any) ->
     await tap(cart.ids.empty_search)
     await wait_for(lambda: app.current_screen == "search", what="search from the empty cart")
     await wait_frames(3)  # let the layout settle before touching
+
+
+async def test_lines_added_together_keep_the_order_they_were_added_in(kiosk_app: Any, monkeypatch: Any) -> None:
+    """"Add the whole look" adds a scene's products at once; the cart lists them in that order.
+
+    Each line is built on a worker thread; here the first one's takes longest,
+    as a slow disk read would make it.
+    """
+    import threading
+
+    import screens.app as app_module
+
+    real = app_module.line_for_variant
+    first_may_finish = threading.Event()
+
+    def slow_first(engine: Any, variant_id: str, qty: int) -> Any:
+        if variant_id == "V-1001-1":
+            first_may_finish.wait(5)
+        line = real(engine, variant_id, qty)
+        if variant_id == "V-1002-1":
+            first_may_finish.set()  # the second is built before the first
+        return line
+
+    monkeypatch.setattr(app_module, "line_for_variant", slow_first)
+    app = kiosk_app
+    await open_search(app)
+    done: list[Any] = []
+    for vid in ("V-1001-1", "V-1002-1"):
+        app.add_to_cart(vid, 1, on_done=done.append)
+    await wait_for(lambda: len(done) == 2, what="both added")
+    assert [line.variant_id for line in app.cart.lines] == ["V-1001-1", "V-1002-1"]
