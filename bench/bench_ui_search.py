@@ -38,6 +38,8 @@ Usage::
     xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python bench/bench_ui_search.py
     ... bench/bench_ui_search.py --quick          # 20,000 variants
     ... bench/bench_ui_search.py --db FILE        # reuse an imported database
+    ... bench/bench_ui_search.py --pictures       # every product picture in the image cache
+    ... bench/bench_ui_search.py --gap-ms 150     # a typist's pause between keys
 """
 
 from __future__ import annotations
