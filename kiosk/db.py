@@ -50,7 +50,17 @@ def apply_sqlite_pragmas(dbapi_conn: sqlite3.Connection, busy_timeout_ms: int = 
     # "Serializable isolation / Savepoints / Transactional DDL" notes).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    try:
+        cur.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
+            raise
+        # A first bulk import holds the file in rollback-journal mode for
+        # its one transaction (kiosk.import_parallel._RollbackJournal) and
+        # puts it back in WAL when it ends; SQLite then reads the file as
+        # WAL on this connection too. Meanwhile this connection reads the
+        # catalog as it was before the import.
+        log.info("database opened during a first import: WAL once it ends")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cur.execute("PRAGMA foreign_keys=ON")

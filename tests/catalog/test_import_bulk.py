@@ -177,6 +177,82 @@ def test_a_first_bulk_import_leaves_every_reference_valid_and_foreign_keys_on(tm
         engine.dispose()
 
 
+def _during_import(engine: Engine, path: Path, look: Callable[[], Any]) -> tuple[ImportReport, list[Any]]:
+    """Import ``path`` (bulk, 2 workers) calling ``look`` inside its transaction, once every row is written."""
+    seen: list[Any] = []
+    report = import_file(engine, path, progress=lambda _report: seen.append(look()))
+    assert report.committed and seen
+    return report, seen
+
+
+def _products_seen_by_a_new_kiosk_process(db: Path) -> str:
+    """What a kiosk process started now reads: its product count, or the error it got."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom kiosk.db import open_db\ne = open_db(sys.argv[1])\n"
+            "with e.connect() as c:\n    print(c.exec_driver_sql('SELECT count(*) FROM products').scalar())")
+    done = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, timeout=60)
+    return done.stdout.strip() or done.stderr.strip()[-300:]
+
+
+def test_a_first_bulk_import_nobody_else_has_open_commits_through_a_rollback_journal(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Into an empty catalog nearly every page is new: a rollback journal
+    # writes them once (the WAL wrote them twice: WAL, then checkpoint). A
+    # kiosk process that starts meanwhile still opens the database and reads
+    # the catalog as it was, and the file is back in WAL afterwards.
+    monkeypatch.setattr(import_parallel, "MIN_BYTES", 0)
+    monkeypatch.setenv("KIOSK_IMPORT_WORKERS", "2")
+    db = tmp_path / "kiosk.sqlite3"
+    engine = open_db(db)  # its migration connection stays in the pool: the import closes it
+    try:
+        report, seen = _during_import(engine, write_jsonl(tmp_path / "c.jsonl", catalog()), lambda: (
+            Path(f"{db}-journal").exists(), _products_seen_by_a_new_kiosk_process(db)))
+        assert seen == [(True, "0")]
+        assert report.products_written == 240
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL again
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        assert not Path(f"{db}-journal").exists()
+        assert _products_seen_by_a_new_kiosk_process(db) == "240"
+    finally:
+        engine.dispose()
+    # The mode is the file's: a connection without the kiosk's pragmas sees WAL too.
+    import contextlib
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db)) as plain:
+        assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_first_bulk_import_with_a_reader_beside_stays_on_the_wal(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another process (the kiosk app) has the database open: it must keep
+    # reading the old catalog during the import, without waiting.
+    import contextlib
+    import sqlite3
+
+    from kiosk.db import apply_sqlite_pragmas
+
+    monkeypatch.setattr(import_parallel, "MIN_BYTES", 0)
+    monkeypatch.setenv("KIOSK_IMPORT_WORKERS", "2")
+    db = tmp_path / "kiosk.sqlite3"
+    engine = open_db(db)
+    try:
+        with contextlib.closing(sqlite3.connect(db, timeout=0)) as reader:  # no waiting allowed
+            apply_sqlite_pragmas(reader, busy_timeout_ms=0)
+            assert reader.execute("SELECT count(*) FROM products").fetchone() == (0,)
+            _, seen = _during_import(engine, write_jsonl(tmp_path / "c.jsonl", catalog()), lambda: (
+                Path(f"{db}-journal").exists(), reader.execute("SELECT count(*) FROM products").fetchone()[0]))
+            assert seen == [(False, 0)]
+            assert reader.execute("SELECT count(*) FROM products").fetchone() == (240,)
+            assert reader.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize("workers", [2, 3])
 def test_csv_bulk_import_gives_the_same_database(both: Callable[..., Any], tmp_path: Path, workers: int) -> None:
     bulk, plain, took = both(write_csv(tmp_path / "c.csv", catalog(long_text=2)), workers=workers)
@@ -324,9 +400,10 @@ def _processes_mentioning(text: str) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
-@pytest.mark.parametrize("moment", ["staging", "index"])
+@pytest.mark.parametrize(("moment", "journal"), [("staging", "wal"), ("staging", "rollback"), ("index", "rollback")])
 def test_a_kiosk_killed_mid_bulk_import_loses_nothing(tmp_path: Path, engine: Engine, db_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
+                                                      monkeypatch: pytest.MonkeyPatch, moment: str,
+                                                      journal: str) -> None:
     import os
     import subprocess
     import tempfile
@@ -343,6 +420,9 @@ def test_a_kiosk_killed_mid_bulk_import_loses_nothing(tmp_path: Path, engine: En
     scratch.mkdir()
     env = {**os.environ, "KIOSK_DB": str(db_path), "KIOSK_IMPORT_WORKERS": "2", "TMPDIR": str(scratch),
            "HOME": str(tmp_path)}
+    if journal == "rollback":
+        # Nobody else has the file open: a first import takes a rollback journal (else the WAL).
+        engine.dispose()
     proc = subprocess.Popen([str(KIOSK), "import", str(path)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
@@ -360,6 +440,7 @@ def test_a_kiosk_killed_mid_bulk_import_loses_nothing(tmp_path: Path, engine: En
             assert time.monotonic() < deadline
             time.sleep(0.005)
         proc.kill()
+        assert Path(f"{db_path}-journal").exists() == (journal == "rollback")
     finally:
         proc.wait()
     # The workers and the index builder end with the importer (nothing left burning the kiosk's CPU).
@@ -373,6 +454,8 @@ def test_a_kiosk_killed_mid_bulk_import_loses_nothing(tmp_path: Path, engine: En
     assert all(not rows for table, rows in after.items() if table != "schema")
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert not Path(f"{db_path}-journal").exists()  # the killed import's journal was rolled back
     # And the next import goes through, and clears the killed one's staging files.
     assert list(scratch.glob("kiosk-import-*"))
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
