@@ -13,12 +13,18 @@ SQLite's B-trees. This path splits that work:
 * the **importer's process** brings the staged rows into the catalog in
   SQL, inside its one transaction: a C-level copy, no Python per row.
 
-  - Into an **empty catalog** (a kiosk's first import) each part is copied
-    with ``INSERT ... SELECT`` as soon as its worker is done. Variants and
-    barcodes arrive sorted by key, so the id/SKU/code indexes fill in
-    ordered sweeps; the non-unique secondary indexes are dropped first and
-    rebuilt after the copy (their definitions are read back from the
-    schema: the database ends with exactly the schema it had).
+  - Into an **empty catalog** (a kiosk's first import) the importer
+    validates the first part itself while the workers stage the others,
+    and writes its variants and barcodes straight into the catalog
+    (:class:`_DirectStager`: written once, never staged and copied); each
+    worker's part is copied with ``INSERT ... SELECT`` as soon as its
+    worker is done. Variants and barcodes arrive sorted by key, so the
+    id/SKU/code indexes fill in ordered sweeps; the non-unique secondary
+    indexes are dropped first and rebuilt after the copy (their
+    definitions are read back from the schema: the database ends with
+    exactly the schema it had). If nobody else has the database open, that
+    one transaction goes through a rollback journal instead of the WAL
+    (:class:`_RollbackJournal`: the new pages are written once).
   - Into a **full catalog** (the nightly re-import) the file is merged:
     SKUs, variant ids and barcodes owned by products outside the file are
     looked for in SQL, products are upserted, and only the variants,
@@ -35,8 +41,9 @@ boundary. So the guarantees are the ordinary path's: one transaction,
 nothing changed on error, the search index hook called before commit, and
 a kiosk killed mid-import loses nothing (its workers end with it).
 
-``KIOSK_IMPORT_WORKERS`` sets the number of workers (``0``: never take
-this path); by default files from :data:`MIN_BYTES` up use one per core.
+``KIOSK_IMPORT_WORKERS`` sets the number of parts, one per core (``0``:
+never take this path; a first import's first part is the importer's own);
+by default files from :data:`MIN_BYTES` up use one per core.
 """
 
 from __future__ import annotations
@@ -105,17 +112,13 @@ _STAGE_BATCH = 2000
 # modelled 0.2 s gain on two free cores: one.
 _PARTS_PER_WORKER = 1
 _MAX_PARTS = 8
-# With one part per worker, a small **tail part** can be added after the
-# equal ones (its share of the file here): it is validated, in the slot of
-# the first worker to finish, while the importer copies the equal parts, and
-# the search index builder (kiosk.import_index) starts once it is staged.
-# Off: in interleaved imports on this VM (2026-11-22 evening, 3-5 runs a
-# setting, one core often taken by another benchmark) 6-8 % tail parts
-# measured the same as none within the noise (medians 4.61 vs 4.52 s and
-# 4.80 vs 4.80 s with the first search), for one more worker's start-up
-# (~0.1 s CPU). A smaller *first* part (copied while the others are
-# validated) measured worse on a loaded machine.
-_TAIL_SHARE = 0.0
+# A first import (empty catalog): the importer validates the first part
+# itself, writing its variants and barcodes straight into the catalog
+# (_DirectStager), while the workers stage the others. Its share of the file
+# with two workers' worth of parts: the importer's part costs a copy more
+# than a worker's (its rows go into the catalog's indexes) and the workers
+# a process start-up more, so that both end at about the same time.
+_OWN_SHARE = 0.47
 # Variant rows a worker holds to write as one sorted run.
 _SORTED_RUN = 300_000
 # JSONL lines validated together, column by column (a chunk with anything
@@ -156,10 +159,6 @@ class _Stager:
     """Validated products -> rows in a staging SQLite file (and, if asked, the search index's rows beside it)."""
 
     def __init__(self, out: Path, search: bool = False) -> None:
-        import sqlite3
-
-        from kiosk.records_fast import RowSink
-
         self.db = sqlite3.connect(out, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
@@ -167,6 +166,12 @@ class _Stager:
         for sql in _STAGE_SCHEMA:
             self.db.execute(sql)
         self.db.execute("BEGIN")
+        self._start(out, search, dict(_STAGE_INSERTS))
+
+    def _start(self, out: Path, search: bool, inserts: dict[str, str]) -> None:
+        from kiosk.records_fast import RowSink
+
+        self.inserts = inserts
         self.sink = RowSink()
         self._flushed_at = 0
         self._variants_at = 0  # sink.variants of products not flushed yet start here
@@ -212,7 +217,7 @@ class _Stager:
             self._stage_search_rows()
         for name, rows in (("products", sink.products), ("images", sink.images), ("tags", sink.tags)):
             if rows:
-                self.db.executemany(_STAGE_INSERTS[name], rows)
+                self.db.executemany(self.inserts[name], rows)
             rows.clear()
         # Variants and barcodes are written sorted by their key at the end:
         # the copy then fills the catalog's id/SKU/code indexes in a few
@@ -242,7 +247,7 @@ class _Stager:
         for name, rows in (("variants", sink.variants), ("barcodes", sink.barcodes)):
             if rows:
                 rows.sort()
-                self.db.executemany(_STAGE_INSERTS[name], rows)
+                self.db.executemany(self.inserts[name], rows)
             rows.clear()
 
     def close(self) -> None:
@@ -250,12 +255,66 @@ class _Stager:
             self.flush()
             self.flush_sorted()
             self.db.execute("COMMIT")
-            if self.search is not None:
-                import marshal
-
-                self.search.write_bytes(marshal.dumps(self._search_rows))
+            self.write_search_rows()
         finally:
             self.db.close()
+
+    def write_search_rows(self) -> None:
+        if self.search is not None:
+            import marshal
+
+            self.search.write_bytes(marshal.dumps(self._search_rows))
+
+
+class _DirectStager(_Stager):
+    """The importer's own part of a first import: variants and barcodes written once, straight into the catalog.
+
+    A worker's part is written twice: into its staging file, then copied
+    into the catalog (0.3-0.6 s per 100,000 variants, in the importer's
+    serial tail after the workers). The part the importer validates itself,
+    while the workers stage theirs, goes into the catalog's ``variants`` and
+    ``barcodes`` as it is validated, inside the import's transaction and in
+    the same order as a copy of it would (sorted by key; each variant's
+    first code, then the other codes). Its products, images and tags (a
+    tenth of the rows) go to staging tables of the importer's connection
+    (an in-memory database attached as ``schema``) and take the staged
+    path from there: categories in the ordinary path's batches, products
+    in file order.
+    """
+
+    def __init__(self, raw: Any, schema: str, out: Path, search: bool) -> None:
+        from kiosk.records_fast import VARIANT_COLUMNS as COLUMNS
+
+        self.db = raw
+        inserts = {name: sql.replace("INSERT INTO ", f"INSERT INTO {schema}.", 1)
+                   for name, sql in _STAGE_INSERTS.items()}
+        inserts["variants"] = (f"INSERT INTO main.variants ({', '.join(COLUMNS)}) "
+                               f"VALUES ({', '.join('?' * len(COLUMNS))})")
+        self._start(out, search, inserts)
+        self._later_codes: list[tuple[str, str]] = []  # second and later codes, after every first code
+
+    def flush_sorted(self) -> None:
+        sink = self.sink
+        rows = sink.variants
+        if rows:
+            rows.sort()
+            width = len(_STAGED_VARIANT) - 1  # the staged row ends with the variant's first code
+            self.db.executemany(self.inserts["variants"], [row[:width] for row in rows])
+            self.db.executemany("INSERT INTO main.barcodes (code, variant_id) VALUES (?, ?)",
+                                [(row[width], row[0]) for row in rows if row[width] is not None])
+            rows.clear()
+        if sink.barcodes:
+            sink.barcodes.sort()
+            self._later_codes.extend(sink.barcodes)
+            sink.barcodes.clear()
+
+    def close(self) -> None:
+        """Write what is left (the importer's transaction stays open) and the search rows."""
+        self.flush()
+        self.flush_sorted()
+        if self._later_codes:
+            self.db.executemany("INSERT INTO main.barcodes (code, variant_id) VALUES (?, ?)", self._later_codes)
+        self.write_search_rows()
 
 
 def search_file(out: Path) -> Path:
@@ -378,26 +437,32 @@ def stage_part(path: Path, fmt: str, part: Part, out: Path, search: bool = False
     import gc
 
     gc.disable()  # many short-lived objects, no cycles (see kiosk.importer)
-    warnings: list[str] = []
     stager = _Stager(out, search)
     try:
-        if fmt == "jsonl":
-            _stage_jsonl(path, part, stager)
-        else:
-            chunk: list[Any] = []
-            for src in _csv_objects(path, part, warnings):
-                if src.row_errors:
-                    raise Decline("a row with errors")
-                chunk.append(src.obj)
-                if len(chunk) >= _CHUNK_LINES:
-                    stager.add_objects(chunk)
-                    chunk = []
-            stager.add_objects(chunk)
+        warnings = _stage(path, fmt, part, stager)
     except (Decline, RecordError) as exc:
         return {"ok": False, "why": str(exc)}
     finally:
         stager.close()
     return {"ok": True, "products": stager.products, "variants": stager.variants, "warnings": warnings}
+
+
+def _stage(path: Path, fmt: str, part: Part, stager: _Stager) -> list[str]:
+    """Validate one part into ``stager``; returns the reader's warnings (raises Decline / RecordError)."""
+    warnings: list[str] = []
+    if fmt == "jsonl":
+        _stage_jsonl(path, part, stager)
+    else:
+        chunk: list[Any] = []
+        for src in _csv_objects(path, part, warnings):
+            if src.row_errors:
+                raise Decline("a row with errors")
+            chunk.append(src.obj)
+            if len(chunk) >= _CHUNK_LINES:
+                stager.add_objects(chunk)
+                chunk = []
+        stager.add_objects(chunk)
+    return warnings
 
 
 def _worker_main(argv: list[str]) -> int:
@@ -412,7 +477,7 @@ def _worker_main(argv: list[str]) -> int:
 # ---------------------------------------------------------------- importer side
 
 
-def split(path: Path, fmt: str, parts: int, tail: float = 0.0) -> list[Part]:
+def split(path: Path, fmt: str, parts: int, first: float = 0.0) -> list[Part]:
     """Cut a file into ``parts`` byte ranges that start at a line start.
 
     A CSV cut goes to the next line start with an even number of quote
@@ -425,7 +490,7 @@ def split(path: Path, fmt: str, parts: int, tail: float = 0.0) -> list[Part]:
         path: The file.
         fmt: ``"jsonl"`` or ``"csv"``.
         parts: How many parts (fewer if the file has too few lines).
-        tail: The last part's share of the file (the others are equal);
+        first: The first part's share of the file (the others are equal);
             0: every part equal.
     """
     size = path.stat().st_size
@@ -434,8 +499,8 @@ def split(path: Path, fmt: str, parts: int, tail: float = 0.0) -> list[Part]:
     with open(path, "rb") as fh:
         pos = quotes = lines = 0
         for k in range(1, parts):
-            if tail:
-                target = max(int(size * (1 - tail) * k / (parts - 1)), pos)
+            if first:
+                target = max(int(size * (first + (1 - first) * (k - 1) / (parts - 1))), pos)
             else:
                 target = max(int(size * k / parts), pos)
             skipped = fh.read(target - pos)
@@ -658,12 +723,17 @@ def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
             return False
         with staging as tmp_dir:
             try:
+                # An empty catalog (a first import): the importer validates
+                # the first part itself and writes its variants straight
+                # into the catalog (_DirectStager) while workers stage the rest.
+                first = _catalog_is_empty(raw)
                 count = min(workers * _PARTS_PER_WORKER, _MAX_PARTS)
-                tail = _TAIL_SHARE if _PARTS_PER_WORKER == 1 and 1 < workers < _MAX_PARTS else 0.0
-                parts = split(path, fmt, count + 1 if tail else count, tail)
+                own = first and count > 1
+                parts = split(path, fmt, count, _OWN_SHARE * 2 / count if own else 0.0)
+                own = own and len(parts) > 1
                 outs = [Path(tmp_dir) / f"stage-{i}.sqlite3" for i in range(len(parts))]
                 names = [f"stage{i}" for i in range(len(parts))]
-                for out in outs:
+                for out in outs[1:] if own else outs:
                     with contextlib.closing(sqlite3.connect(out)) as stage:
                         for sql in _STAGE_SCHEMA:
                             stage.execute(sql)
@@ -690,20 +760,25 @@ def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
             journal = _RollbackJournal(raw)
             try:
                 try:
-                    first = _catalog_is_empty(raw)
                     if first:
                         raw.execute("PRAGMA foreign_keys=OFF")
                         journal.begin()
-                    for name, out in zip(names, outs):
-                        raw.execute(f"ATTACH DATABASE ? AS {name}", (str(out),))
+                    for i, (name, out) in enumerate(zip(names, outs)):
+                        # The importer's own part stages its few product rows in memory.
+                        raw.execute(f"ATTACH DATABASE ? AS {name}", (":memory:" if own and i == 0 else str(out),))
                         attached.append(name)
+                    if own:
+                        for sql in _STAGE_SCHEMA:
+                            raw.execute(sql.replace(" EXISTS ", f" EXISTS {names[0]}.", 1))
                     # The index is built beside the import (kiosk.import_index)
                     # when the file is the whole catalog once it is in.
-                    pool = _Workers(path, fmt, parts, outs, workers, search=True)
+                    pool = (_Workers(path, fmt, parts[1:], outs[1:], max(1, workers - 1), search=True) if own
+                            else _Workers(path, fmt, parts, outs, workers, search=True))
                 except (OSError, sqlite3.Error) as exc:  # e.g. no Python to start workers with
                     _log.info("bulk import declined: %s", exc)
                     return False
-                return _import_staged(conn, names, pool, on_written, first, journal)
+                return _import_staged(conn, names, pool, on_written, first, journal,
+                                      (path, fmt, parts[0], outs[0]) if own else None)
             finally:
                 journal.end()
                 if pool is not None:
@@ -716,11 +791,14 @@ def bulk_import(engine: Engine, path: Path, fmt: str, workers: int,
 
 def _import_staged(conn: Connection, names: list[str], pool: _Workers,
                    on_written: Callable[[int, int, list[str]], None], first: bool,
-                   journal: _RollbackJournal) -> bool:
+                   journal: _RollbackJournal, own: tuple[Path, str, Part, Path] | None = None) -> bool:
     """Copy each part as its worker finishes, in one transaction; False (rolled back) if anything declines.
 
     Into an empty catalog each part is copied as soon as its worker is done;
-    into a full one the file is merged once every part is staged.
+    into a full one the file is merged once every part is staged. With
+    ``own`` (file, format, part, where its search rows go) the first part
+    is the importer's: validated here, its variants and barcodes written
+    straight into the catalog, while the pool's workers stage the others.
     """
     from sqlalchemy.exc import IntegrityError
 
@@ -738,8 +816,13 @@ def _import_staged(conn: Connection, names: list[str], pool: _Workers,
             raise Decline("the catalog is no longer empty")
         warnings: list[str] = []
         to_copy: list[str] = []
+        shift = 0 if own is None else 1  # the pool's parts are names[shift:]
+        search_files = ([] if own is None else [search_file(own[3])]) + pool.search_files
         for i, name in enumerate(names):
-            warnings.extend(pool.result(i)["warnings"])
+            if own is not None and i == 0:
+                warnings.extend(_stage_own(copier, name, *own))
+            else:
+                warnings.extend(pool.result(i - shift)["warnings"])
             if pool.search and builder is None:
                 # Started once a core is free (its start-up overlaps this copy).
                 builder = pool.index_builder()
@@ -751,12 +834,12 @@ def _import_staged(conn: Connection, names: list[str], pool: _Workers,
             if builder is not None and last:
                 # Every category exists now: the index can be built while
                 # the parts are copied and the indexes rebuilt.
-                builder.build(pool.search_files, *copier.categories())
+                builder.build(search_files, *copier.categories())
             # Staged parts are copied while the next part is still being
             # validated, one at a time: once it is staged, its categories
             # come first (and, all parts staged, the builder starts) before
             # the remaining copies.
-            while to_copy and (last or not pool.finished(i + 1)):
+            while to_copy and (last or not pool.finished(i + 1 - shift)):
                 copier.copy(to_copy.pop(0))
         if empty:
             copier.finish()
@@ -812,6 +895,19 @@ def _import_staged(conn: Connection, names: list[str], pool: _Workers,
             builder.stop()
 
 
+def _stage_own(copier: _Copier, name: str, path: Path, fmt: str, part: Part, out: Path) -> list[str]:
+    """Validate the importer's own part: variants and barcodes into the catalog, the rest staged as ``name``."""
+    stager = _DirectStager(copier.raw, name, out, search=True)
+    try:
+        warnings = _stage(path, fmt, part, stager)
+        stager.close()
+    except RecordError as exc:
+        raise Decline(str(exc)) from None
+    copier.direct.add(name)
+    copier.variants += stager.variants
+    return warnings
+
+
 def _save_index(builder: IndexBuilder, conn: Connection, generation: int) -> None:
     """Save the builder's index for ``generation`` once it is done (the import has committed: nothing may fail)."""
     from kiosk.db import database_path
@@ -847,6 +943,7 @@ class _Copier:
         self._known: dict[str, str] = {}  # category path (JSON) -> id
         self._batch: dict[str, tuple[str, ...]] = {}  # new paths of the batch being read
         self._batch_size = (0, 0)  # its products, variants
+        self.direct: set[str] = set()  # parts whose variants and barcodes are in the catalog already
 
     def start(self) -> bool:
         """Take the write lock; True if the catalog is empty (then the deferred indexes are dropped)."""
@@ -969,10 +1066,12 @@ class _Copier:
             "SELECT id, name, brand, description, NULL, online_url, platform_product_id, featured, "
             f"coalesce(updated_at, ?) FROM {name}.products ORDER BY rowid", (self.now,))
         self.ids.extend(pid for (pid,) in raw.execute(f"SELECT id FROM {name}.products ORDER BY rowid"))
-        vcols = ", ".join(VARIANT_COLUMNS)
-        cur = raw.execute(f"INSERT INTO main.variants ({vcols}) SELECT {vcols} FROM {name}.variants ORDER BY rowid")
-        self.variants += cur.rowcount
-        raw.execute(f"INSERT INTO main.barcodes (code, variant_id) {_staged_codes(name)}")
+        if name not in self.direct:
+            vcols = ", ".join(VARIANT_COLUMNS)
+            cur = raw.execute(f"INSERT INTO main.variants ({vcols}) SELECT {vcols} FROM {name}.variants "
+                              "ORDER BY rowid")
+            self.variants += cur.rowcount
+            raw.execute(f"INSERT INTO main.barcodes (code, variant_id) {_staged_codes(name)}")
         raw.execute("INSERT INTO main.product_images (product_id, position, url, alt) "
                     f"SELECT * FROM {name}.images ORDER BY rowid")
         raw.execute(f"INSERT INTO main.product_tags (product_id, tag) SELECT * FROM {name}.tags ORDER BY rowid")

@@ -261,20 +261,22 @@ def test_csv_bulk_import_gives_the_same_database(both: Callable[..., Any], tmp_p
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
-def test_the_file_is_cut_into_equal_parts_and_a_small_tail_part_at_row_starts(tmp_path: Path, fmt: str) -> None:
-    # Two workers: two equal parts, then the tail part (validated while the
-    # importer copies the first two). Every byte in exactly one part, every
-    # cut at a line start.
+def test_the_file_is_cut_at_row_starts_the_first_part_its_share_the_others_equal(tmp_path: Path, fmt: str) -> None:
+    # The first part is the importer's own (a first import): its share of
+    # the file, the workers' parts equal. Every byte in exactly one part,
+    # every cut at a line start.
     products = catalog()
     path = write_jsonl(tmp_path / "c.jsonl", products) if fmt == "jsonl" else write_csv(tmp_path / "c.csv", products)
     data = path.read_bytes()
-    parts = import_parallel.split(path, fmt, 3, tail=0.1)
-    assert len(parts) == 3 and parts[0].start == 0 and parts[-1].end == len(data)
-    assert all(a.end == b.start for a, b in zip(parts, parts[1:]))
-    assert all(data[p.start - 1:p.start] == b"\n" for p in parts[1:])
-    sizes = [p.end - p.start for p in parts]
-    assert sizes[2] < sizes[0] / 3 and sizes[2] < sizes[1] / 3
-    assert abs(sizes[0] - sizes[1]) < len(data) / 10
+    for count, first in ((3, 0.2), (2, 0.0), (2, 0.47)):
+        parts = import_parallel.split(path, fmt, count, first)
+        assert len(parts) == count and parts[0].start == 0 and parts[-1].end == len(data)
+        assert all(a.end == b.start for a, b in zip(parts, parts[1:]))
+        assert all(data[p.start - 1:p.start] == b"\n" for p in parts[1:])
+        sizes = [p.end - p.start for p in parts]
+        shares = [size / len(data) for size in sizes]
+        expected = [first] + [(1 - first) / (count - 1)] * (count - 1) if first else [1 / count] * count
+        assert all(abs(a - b) < 0.02 for a, b in zip(shares, expected)), (shares, expected)
 
 
 def test_csv_split_inside_a_quoted_cell_is_declined(both: Callable[..., Any], tmp_path: Path) -> None:
@@ -305,6 +307,69 @@ def test_errors_in_any_part_are_reported_as_by_the_ordinary_path(both: Callable[
         assert bulk == plain
         assert not bulk[0][0] and len(bulk[0][7]) == 2  # rejected, both errors reported
         assert all(not rows for table, rows in bulk[1].items() if table != "schema")
+
+
+def test_errors_in_the_importers_own_part_change_nothing_and_are_reported_as_by_the_ordinary_path(
+        both: Callable[..., Any], tmp_path: Path) -> None:
+    # The first part of a first import is validated in the importer's
+    # process and its variants written straight into the catalog: a problem
+    # there must roll back and leave the report to the ordinary path too.
+    products = catalog()
+    products[20]["variants"][0]["barcodes"] = ["4006381333932"]  # bad check digit
+    products[105]["variants"][0]["sku"] = products[5]["variants"][0]["sku"]  # a SKU twice, two chunks of part 1
+    for fmt in ("jsonl", "csv"):
+        path = write_jsonl(tmp_path / "bad.jsonl", products) if fmt == "jsonl" else write_csv(tmp_path / "bad.csv",
+                                                                                           products)
+        bulk, plain, took = both(path)
+        assert not took
+        assert bulk == plain
+        assert not bulk[0][0] and len(bulk[0][7]) == 2
+        assert all(not rows for table, rows in bulk[1].items() if table != "schema")
+    # With only the repeated SKU (every check of the part passes): the catalog's unique index refuses it.
+    products[20]["variants"][0]["barcodes"] = []
+    bulk, plain, took = both(write_jsonl(tmp_path / "dup-sku.jsonl", products))
+    assert not took
+    assert bulk == plain
+    assert not bulk[0][0] and "SKU" in bulk[0][7][0]
+
+
+def test_a_first_import_writes_its_first_part_straight_into_the_catalog(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # Into an empty catalog the importer validates the first part itself:
+    # one worker process fewer, and that part's rows are never staged (nor
+    # copied). A re-import (the merge) stages every part.
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(import_parallel, "MIN_BYTES", 0)
+    monkeypatch.setenv("KIOSK_IMPORT_WORKERS", "2")
+    started: list[int] = []
+    real_workers = import_parallel._Workers
+
+    def workers(path: Path, fmt: str, parts: list[Any], *args: Any, **kwargs: Any) -> Any:
+        started.append(len(parts))
+        return real_workers(path, fmt, parts, *args, **kwargs)
+
+    monkeypatch.setattr(import_parallel, "_Workers", workers)
+    engine = open_db(tmp_path / "kiosk.sqlite3")
+    path = write_jsonl(tmp_path / "c.jsonl", catalog())
+
+    def staged() -> list[str]:
+        return sorted(f.name for f in scratch.glob("kiosk-import-*/stage-*"))
+
+    try:
+        first, seen = _during_import(engine, path, staged)
+        assert started == [1]
+        assert seen == [["stage-0.search", "stage-1.search", "stage-1.sqlite3"]]
+        assert first.variants_written == sum(len(p["variants"]) for p in catalog())
+        again, seen = _during_import(engine, path, staged)
+        assert started == [1, 2]
+        assert seen == [["stage-0.search", "stage-0.sqlite3", "stage-1.search", "stage-1.sqlite3"]]
+        assert again.variants_written == first.variants_written
+    finally:
+        engine.dispose()
 
 
 def test_duplicate_product_across_parts_is_declined(both: Callable[..., Any], tmp_path: Path) -> None:
