@@ -872,13 +872,13 @@ def _import_staged(conn: Connection, names: list[str], pool: _Workers,
             builder.stop()
             builder = None
         trans.commit()
-        journal.end()
         if builder is not None:
             # Still building: it goes on through the commit (writing the
-            # catalog and checkpointing the WAL), and is saved right after
-            # it, before the import returns, if the catalog is still at
-            # this generation.
+            # catalog), and is saved right after it, before the import
+            # returns, if the catalog is still at this generation (with the
+            # rollback journal still on: its ~9 MB written once, too).
             _save_index(builder, conn, generation)
+        journal.end()
         return True
     except (Decline, IntegrityError, sqlite3.IntegrityError) as exc:
         # A worker declined, or a value is used twice in the file (the
