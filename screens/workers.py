@@ -15,13 +15,15 @@ Two helpers:
   Lanes run on threads of their own, never queued behind the shared
   pool's work (image decodes).
 
-Image decodes run on a pool of their own, at a lower CPU priority
+Low-priority work runs on a pool of its own, at a lower CPU priority
 (``run_in_background(..., low_priority=True)``): with software OpenGL
 the frame is rasterised on the CPU, and a page of pictures decoding on
 both cores while the customer types took half the CPU from the frame that
 shows their results (keystroke p99 93-117 ms with pictures, 40-50 without;
-docs/benchmarks-ui-screens.md). At a lower priority the decodes take what the
-frames leave.
+docs/benchmarks-ui-screens.md). Picture decodes now run in processes of
+their own (``kiosk.picture_decoder``, no GIL shared with the UI); this pool
+is their fallback where processes cannot be started. Work done elsewhere
+reports back through :func:`main_thread_done`.
 
 ``pending_count()`` tells tests, the screenshot driver and benchmarks when
 the UI has settled (no work in flight, no results waiting to be delivered).
@@ -129,6 +131,28 @@ def _deliver(callback: Callable[..., Any] | None, value: Any) -> None:
             _inc(-1)
 
     Clock.schedule_once(run, 0)
+
+
+def main_thread_done(on_result: ResultCallback | None,
+                     on_error: ErrorCallback | None = None) -> Callable[[Any, BaseException | None], None]:
+    """A ``done(value, error)`` for work done elsewhere (the picture decoder processes).
+
+    The work counts in :func:`pending_count` from now until its callback has
+    run on the main thread. Call ``done`` exactly once, from any thread.
+
+    Args:
+        on_result: Called on the main thread with the value when ``error`` is None.
+        on_error: Called on the main thread with the error; by default it is logged.
+    """
+    _inc(1)
+
+    def done(value: Any, error: BaseException | None) -> None:
+        if error is None:
+            _deliver(on_result, value)
+        else:
+            _deliver(on_error or _log_error, error)
+
+    return done
 
 
 def run_in_background(

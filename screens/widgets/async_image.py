@@ -8,10 +8,12 @@ Until then, and for images that are not available offline, a quiet
 placeholder is drawn. Nothing the customer touches waits on disk.
 
 Decodes start once the frame that shows the placeholders has been drawn,
-on low-priority threads (``screens.workers``): with software OpenGL the
-frame is drawn on the same two cores, and the customer is waiting for that
-frame (their search results), not for the pictures a moment later. A tile
-refilled before its decode started (the next keystroke) skips it.
+in helper processes at the lowest CPU priority (``kiosk.picture_decoder``):
+with software OpenGL the frame is drawn on the same two cores, and the
+customer is waiting for that frame (their search results), not for the
+pictures a moment later. A process shares no GIL with the app, so a decode
+starved of CPU never holds up the UI or the search thread. A tile refilled
+before its decode started (the next keystroke) skips it.
 Pictures decoded close together are shown together (:data:`BATCH_S`):
 one frame for a page of tiles rather than one per picture; and not while
 a finger is on a key of the on-screen keyboard (after the frame with that
@@ -31,7 +33,6 @@ Usage in kv::
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections import OrderedDict
@@ -43,12 +44,12 @@ from kivy.clock import Clock
 from kivy.graphics import Color, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ColorProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.image import Image
 
-from kiosk.images import resolve
-from screens.workers import (add_pending, after_this_frame, run_in_background, run_pending_jobs,
-                             unless_a_key_is_held)
+from kiosk.picture_decoder import Decoded, DecoderPool
+from screens.workers import (add_pending, after_this_frame, main_thread_done, run_in_background,
+                             run_pending_jobs, unless_a_key_is_held)
 
 log = logging.getLogger(__name__)
 
@@ -58,27 +59,18 @@ Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 # textures in main memory): enough for the attract loop's heroes and a few
 # screens of product images.
 CACHE_BYTES = 48 * 1024 * 1024
-_cache: OrderedDict[tuple[str, int], Texture] = OrderedDict()
+_cache: OrderedDict[tuple[str, tuple[int, int]], Texture] = OrderedDict()
 _cache_bytes = 0
 _cache_lock = threading.Lock()
+_decoders: DecoderPool | None = None
 
 
-def _decode(ref: str, cache_dir: Path | None, max_px: int) -> tuple[str, int, int, bytes, str] | None:
-    """Find and decode an image on a worker thread: (path, w, h, pixels, colorfmt) or None."""
-    from PIL import Image as PILImage
-
-    path = resolve(ref, cache_dir)
-    if path is None:
-        return None
-    with PILImage.open(path) as im:
-        im.draft("RGB", (max_px, max_px))  # JPEG: decode at reduced size directly
-        has_alpha = im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info)
-        im = im.convert("RGBA" if has_alpha else "RGB")
-        im.thumbnail((max_px, max_px))
-        # Kivy textures start at the bottom row.
-        im = im.transpose(PILImage.Transpose.FLIP_TOP_BOTTOM)
-        fmt = "rgba" if has_alpha else "rgb"
-        return str(path), im.width, im.height, im.tobytes(), fmt
+def decoder_pool() -> DecoderPool:
+    """The app's picture decoder processes (started on first use; threads if processes cannot start)."""
+    global _decoders
+    if _decoders is None:
+        _decoders = DecoderPool(fallback=lambda job: run_in_background(job, low_priority=True))
+    return _decoders
 
 
 #: Decoded pictures wait at most this long for the others decoding with them (s).
@@ -156,6 +148,9 @@ class CatalogImage(Image):
     max_px = NumericProperty(1024)
     """Longest edge to decode at; keep it near the displayed size."""
 
+    decode_box = ListProperty([1024, 1024])
+    """``(width, height)`` in pixels the picture is decoded to fit (``max_px`` square here)."""
+
     loaded = BooleanProperty(False)
     """True once the real image is shown (False while the placeholder shows)."""
 
@@ -166,14 +161,20 @@ class CatalogImage(Image):
         self._seq = 0
         super().__init__(**kwargs)
         self.fbind("ref", self._load)
-        self.fbind("max_px", self._load)
+        self.fbind("max_px", self._fit_decode_box)
+        self.fbind("decode_box", self._load)
+        self._fit_decode_box()
         self._load()
+
+    def _fit_decode_box(self, *_args: Any) -> None:
+        side = max(1, int(self.max_px))
+        self.decode_box = [side, side]
 
     def _load(self, *_args: Any) -> None:
         self._seq += 1
         seq = self._seq
         ref = self.ref
-        max_px = int(self.max_px)
+        box = (int(self.decode_box[0]), int(self.decode_box[1]))
         self.loaded = False
         self.missing = False
         self.texture = None
@@ -181,9 +182,9 @@ class CatalogImage(Image):
             self.missing = True
             return
         with _cache_lock:
-            tex = _cache.get((ref, max_px))
+            tex = _cache.get((ref, box))
             if tex is not None:
-                _cache.move_to_end((ref, max_px))
+                _cache.move_to_end((ref, box))
         if tex is not None:
             self._show(tex)
             return
@@ -194,18 +195,18 @@ class CatalogImage(Image):
             if seq != self._seq:
                 return  # refilled before the decode started: nothing to show it in
             _decode_started()
-            run_in_background(
-                _decode, ref, cache_dir, max_px,
-                on_result=lambda res: _decode_arrived(lambda: self._decoded(seq, ref, max_px, res)),
-                on_error=lambda exc: _decode_arrived(lambda: self._failed(seq, ref, exc)),
-                low_priority=True,
-            )
+            done = main_thread_done(
+                on_result=lambda res: _decode_arrived(lambda: self._decoded(seq, ref, box, res)),
+                on_error=lambda exc: _decode_arrived(lambda: self._failed(seq, ref, exc)))
+            # Skipped if the tile shows another picture by the time a decoder is free.
+            decoder_pool().submit(ref, str(cache_dir) if cache_dir else None, box, done,
+                                  wanted=lambda: seq == self._seq)
 
         # After this frame, and not while a finger is on a key: a decode
         # started then would take CPU from the frame of that key's results.
         after_this_frame(lambda: unless_a_key_is_held(start))
 
-    def _decoded(self, seq: int, ref: str, max_px: int, res: tuple[str, int, int, bytes, str] | None) -> None:
+    def _decoded(self, seq: int, ref: str, box: tuple[int, int], res: Decoded | None) -> None:
         if seq != self._seq:
             return  # the widget shows another image by now
         if res is None:
@@ -213,19 +214,23 @@ class CatalogImage(Image):
             return
         _path, w, h, pixels, fmt = res
         tex = Texture.create(size=(w, h), colorfmt=fmt)
-        tex.mag_filter = "linear"
+        tex.min_filter = tex.mag_filter = "nearest" if self._drawn_as_decoded(box, w, h) else "linear"
         tex.blit_buffer(pixels, colorfmt=fmt, bufferfmt="ubyte")
         global _cache_bytes
         with _cache_lock:
-            old = _cache.pop((ref, max_px), None)
+            old = _cache.pop((ref, box), None)
             if old is not None:
                 _cache_bytes -= _tex_bytes(old)
-            _cache[(ref, max_px)] = tex
+            _cache[(ref, box)] = tex
             _cache_bytes += _tex_bytes(tex)
             while _cache_bytes > CACHE_BYTES and len(_cache) > 1:
                 _key, dropped = _cache.popitem(last=False)
                 _cache_bytes -= _tex_bytes(dropped)
         self._show(tex)
+
+    def _drawn_as_decoded(self, box: tuple[int, int], width: int, height: int) -> bool:
+        """Whether a picture decoded to ``width`` x ``height`` for ``box`` is drawn texel for pixel."""
+        return False  # scaled to the widget (fit_mode)
 
     def _failed(self, seq: int, ref: str, exc: BaseException) -> None:
         if seq == self._seq:
@@ -235,10 +240,6 @@ class CatalogImage(Image):
     def _show(self, tex: Texture) -> None:
         self.texture = tex
         self.loaded = True
-
-
-#: Tile pictures are decoded at their box's size rounded up to this (pixels).
-TILE_PX_STEP = 32
 
 
 class TileImage(CatalogImage):
@@ -255,14 +256,23 @@ class TileImage(CatalogImage):
     picture fills it, with bars in :attr:`backdrop` beside a picture of
     another shape (the tile's colour, so they do not show as bars).
 
-    The picture is decoded at the size of its box (:attr:`max_px` follows
-    it, in steps of :data:`TILE_PX_STEP`), not larger: at 1920x1080 a tile
-    decodes, uploads and samples 320x320 pixels where it did 480x480, and a
-    JPEG decodes at half or quarter scale directly.
+    The picture is decoded to fit its box in whole pixels
+    (:attr:`decode_box` follows the size) and drawn texel for pixel with
+    nearest filtering: no scaling on each frame, the fewest texels to
+    upload and sample (at 1920x1080 a square picture is 243x243 where it
+    was decoded at 320x320 and shrunk by the GPU, i.e. by the CPU here),
+    and the shrinking done once, by Pillow, with a better filter. A picture
+    smaller than its box (a small source file) is scaled up as before.
     """
 
     backdrop = ColorProperty([0, 0, 0, 0])
     """Colour of the box around a picture narrower or flatter than it (transparent: not drawn)."""
+
+    picture_pos = ListProperty([0, 0])
+    """Where the picture is drawn (whole pixels within the tile)."""
+
+    picture_size = ListProperty([0, 0])
+    """The picture's size as drawn: the texture's own when decoded for this box."""
 
     def __init__(self, **kwargs: Any) -> None:
         self._bar_color = Color(0, 0, 0, 0)
@@ -271,16 +281,38 @@ class TileImage(CatalogImage):
         self.canvas.before.add(self._bar_color)
         for bar in self._bars:
             self.canvas.before.add(bar)
-        for prop in ("pos", "size", "norm_image_size", "loaded", "backdrop"):
+        for prop in ("pos", "size", "texture", "loaded"):
+            self.fbind(prop, self._place_picture)
+        for prop in ("picture_pos", "picture_size", "loaded", "backdrop"):
             self.fbind(prop, self._place_bars)
-        self.fbind("size", self._fit_max_px)
-        self._fit_max_px()
-        self._place_bars()
+        self.fbind("size", self._fit_decode_box)
+        self._fit_decode_box()
+        self._place_picture()
 
-    def _fit_max_px(self, *_args: Any) -> None:
-        # Rounded up to a step, so a box a pixel wider reuses the decoded texture.
-        edge = max(self.width, self.height, 1)
-        self.max_px = max(TILE_PX_STEP * 2, math.ceil(edge / TILE_PX_STEP) * TILE_PX_STEP)
+    def _fit_decode_box(self, *_args: Any) -> None:
+        # Whole pixels, rounded down: the picture never spills over its box.
+        box = [max(1, int(self.width)), max(1, int(self.height))]
+        if list(self.decode_box) != box:
+            self.decode_box = box
+
+    def _drawn_as_decoded(self, box: tuple[int, int], width: int, height: int) -> bool:
+        # Decoded to fit the box: it touches two of its sides (a picture
+        # smaller than the box, from a small file, is scaled up instead).
+        return width <= box[0] and height <= box[1] and (width >= box[0] - 1 or height >= box[1] - 1)
+
+    def _place_picture(self, *_args: Any) -> None:
+        tex = self.texture
+        (x, y), (w, h) = self.pos, self.size
+        if tex is None or not self.loaded:
+            self.picture_pos, self.picture_size = [x, y], [w, h]
+            return
+        tw, th = tex.size
+        if self._drawn_as_decoded((int(w), int(h)), tw, th):
+            pw, ph = float(tw), float(th)
+        else:
+            pw, ph = self.norm_image_size
+        self.picture_size = [pw, ph]
+        self.picture_pos = [round(x + (w - pw) / 2), round(y + (h - ph) / 2)]
 
     def _place_bars(self, *_args: Any) -> None:
         """The two bars between the box's edges and a picture of another shape (none without a picture)."""
@@ -290,13 +322,10 @@ class TileImage(CatalogImage):
             first.size = second.size = (0, 0)
             return
         (x, y), (w, h) = self.pos, self.size
-        pw, ph = self.norm_image_size
+        (px, py), (pw, ph) = self.picture_pos, self.picture_size
         if w - pw >= h - ph:  # bars left and right
-            side = max(0.0, (w - pw) / 2)
-            first.pos, first.size = (x, y), (side, h)
-            second.pos, second.size = (x + w - side, y), (side, h)
+            first.pos, first.size = (x, y), (max(0.0, px - x), h)
+            second.pos, second.size = (px + pw, y), (max(0.0, x + w - px - pw), h)
         else:  # bars below and above
-            side = max(0.0, (h - ph) / 2)
-            first.pos, first.size = (x, y), (w, side)
-            second.pos, second.size = (x, y + h - side), (w, side)
-
+            first.pos, first.size = (x, y), (w, max(0.0, py - y))
+            second.pos, second.size = (x, py + ph), (w, max(0.0, y + h - py - ph))

@@ -199,20 +199,34 @@ async def test_pictures_decoded_together_are_shown_in_one_frame(kiosk_app: Any) 
 
 
 async def test_result_tiles_decode_pictures_at_the_size_they_are_shown(kiosk_app: Any) -> None:
-    """Not at a fixed 480 px: a page of tiles decodes, uploads and draws a quarter of the pixels."""
+    """Decoded to fit the box and drawn texel for pixel: no shrinking on every frame (software OpenGL)."""
+    import os
+
     from kiosk.image_cache import ImageCache
     from PIL import Image as PILImage
 
-    from screens.widgets.async_image import TILE_PX_STEP, TileImage, clear_cache
+    from screens.widgets.async_image import TileImage, clear_cache, decoder_pool
 
-    url = "https://cdn.example/big-square.jpg"
-    PILImage.new("RGB", (800, 800), (40, 120, 60)).save(
-        ImageCache(kiosk_app.config_obj.image_cache_dir, scan=False).path_for(url), format="JPEG")
+    cache = ImageCache(kiosk_app.config_obj.image_cache_dir, scan=False)
+    big, small = "https://cdn.example/big-square.jpg", "https://cdn.example/small-square.png"
+    PILImage.new("RGB", (800, 800), (40, 120, 60)).save(cache.path_for(big), format="JPEG")
+    PILImage.new("RGB", (100, 100), (40, 120, 60)).save(cache.path_for(small), format="PNG")
     clear_cache()
-    tile = TileImage(ref=url, size_hint=(None, None), size=(298, 243))
-    await wait_for(lambda: tile.loaded, what="the tile's picture")
-    assert tile.max_px == 320  # the box's longer side, rounded up to TILE_PX_STEP
-    assert max(tile.texture.size) == 320 and 320 % TILE_PX_STEP == 0
+    tile = TileImage(ref=big, size_hint=(None, None), size=(298.5, 243.2), pos=(10.3, 20.6))
+    tiny = TileImage(ref=small, size_hint=(None, None), size=(298.5, 243.2))
+    await wait_for(lambda: tile.loaded and tiny.loaded, what="the tiles' pictures")
+    assert tuple(tile.texture.size) == (243, 243)  # fits the box in whole pixels
+    assert list(tile.picture_size) == [243, 243]  # drawn at its own size
+    assert tile.texture.mag_filter == tile.texture.min_filter == "nearest"
+    assert list(tile.picture_pos) == [38, 21]  # centred, on whole pixels
+    # A small file is scaled up to fill its box, smoothly, as before.
+    assert tuple(tiny.texture.size) == (100, 100) and tiny.texture.mag_filter == "linear"
+    assert round(tiny.picture_size[0]) == 243
+    # Decoded in a helper process at the lowest priority (kiosk.picture_decoder).
+    pids = decoder_pool().pids
+    assert pids and os.getpid() not in pids
+    if hasattr(os, "getpriority"):
+        assert all(os.getpriority(os.PRIO_PROCESS, pid) == 19 for pid in pids)
 
 
 async def test_pictures_wait_while_a_finger_is_on_a_key(kiosk_app: Any) -> None:
