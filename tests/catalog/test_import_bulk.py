@@ -295,10 +295,9 @@ def test_csv_split_inside_a_quoted_cell_is_declined(both: Callable[..., Any], tm
     assert bulk == plain and bulk[0][0]
 
 
-def test_errors_in_any_part_are_reported_as_by_the_ordinary_path(both: Callable[..., Any], tmp_path: Path) -> None:
-    products = catalog()
-    products[200]["variants"][0]["barcodes"] = ["4006381333932"]  # bad check digit, in the second half
-    products[230]["variants"][0]["sku"] = products[10]["variants"][0]["sku"]  # a SKU used twice, across parts
+def _both_formats_rejected_as_by_the_ordinary_path(both: Callable[..., Any], tmp_path: Path,
+                                                   products: list[dict[str, Any]]) -> None:
+    """The file, as JSONL and as CSV, is rejected with both its errors, as the ordinary path does, and changes nothing."""
     for fmt in ("jsonl", "csv"):
         path = write_jsonl(tmp_path / "bad.jsonl", products) if fmt == "jsonl" else write_csv(tmp_path / "bad.csv",
                                                                                            products)
@@ -309,6 +308,13 @@ def test_errors_in_any_part_are_reported_as_by_the_ordinary_path(both: Callable[
         assert all(not rows for table, rows in bulk[1].items() if table != "schema")
 
 
+def test_errors_in_any_part_are_reported_as_by_the_ordinary_path(both: Callable[..., Any], tmp_path: Path) -> None:
+    products = catalog()
+    products[200]["variants"][0]["barcodes"] = ["4006381333932"]  # bad check digit, in the second half
+    products[230]["variants"][0]["sku"] = products[10]["variants"][0]["sku"]  # a SKU used twice, across parts
+    _both_formats_rejected_as_by_the_ordinary_path(both, tmp_path, products)
+
+
 def test_errors_in_the_importers_own_part_change_nothing_and_are_reported_as_by_the_ordinary_path(
         both: Callable[..., Any], tmp_path: Path) -> None:
     # The first part of a first import is validated in the importer's
@@ -317,14 +323,7 @@ def test_errors_in_the_importers_own_part_change_nothing_and_are_reported_as_by_
     products = catalog()
     products[20]["variants"][0]["barcodes"] = ["4006381333932"]  # bad check digit
     products[105]["variants"][0]["sku"] = products[5]["variants"][0]["sku"]  # a SKU twice, two chunks of part 1
-    for fmt in ("jsonl", "csv"):
-        path = write_jsonl(tmp_path / "bad.jsonl", products) if fmt == "jsonl" else write_csv(tmp_path / "bad.csv",
-                                                                                           products)
-        bulk, plain, took = both(path)
-        assert not took
-        assert bulk == plain
-        assert not bulk[0][0] and len(bulk[0][7]) == 2
-        assert all(not rows for table, rows in bulk[1].items() if table != "schema")
+    _both_formats_rejected_as_by_the_ordinary_path(both, tmp_path, products)
     # With only the repeated SKU (every check of the part passes): the catalog's unique index refuses it.
     products[20]["variants"][0]["barcodes"] = []
     bulk, plain, took = both(write_jsonl(tmp_path / "dup-sku.jsonl", products))
