@@ -181,45 +181,59 @@ class _Process:
         self.writer.start()
         self.reader.start()
 
+    # Each request and answer is handled in a call of its own: a thread
+    # waiting for the next one keeps no reference to the last (its tile
+    # widget, whose screen it would keep alive, and up to megabytes of pixels).
+
     def _write(self) -> None:
         stdin = self.proc.stdin
         assert stdin is not None
-        while True:
-            request = self.queue.get()
-            if request is None:  # closing: the process answers what it has, then ends
-                break
-            if request.wanted is not None and not request.wanted():
-                # Its tile shows another product by now (a fast scroll): not decoded.
-                if self.pool._answered(self, request.req_id) is not None:
-                    request.done(None, None)
-                continue
-            try:
-                _write_frame(stdin, (request.req_id, *request.args))
-            except (OSError, ValueError):  # the process died: the reader hands its requests on
-                break
+        while self._send_next(stdin):
+            pass
         try:
-            stdin.close()
+            stdin.close()  # the process answers what it has, then ends
         except OSError:
             pass
 
+    def _send_next(self, stdin: IO[bytes]) -> bool:
+        """Send the next queued request; False when closing or the process is gone."""
+        request = self.queue.get()
+        if request is None:  # closing
+            return False
+        if request.wanted is not None and not request.wanted():
+            # Its tile shows another product by now (a fast scroll): not decoded.
+            if self.pool._answered(self, request.req_id) is not None:
+                request.done(None, None)
+            return True
+        try:
+            _write_frame(stdin, (request.req_id, *request.args))
+        except (OSError, ValueError):  # the process died: the reader hands its requests on
+            return False
+        return True
+
     def _read(self) -> None:
         assert self.proc.stdout is not None
-        while True:
-            try:
-                answer = _read_frame(self.proc.stdout)
-            except (OSError, ValueError, EOFError, TypeError):  # a torn or garbled frame: the process is gone
-                answer = None
-            if answer is None:
-                self.pool._process_ended(self)
-                return
-            req_id, status, payload = answer
-            request = self.pool._answered(self, req_id)
-            if request is None:
-                continue
-            if status == "ok":
-                request.done(payload, None)
-            else:
-                request.done(None, DecodeError(f"{request.args[0]!r}: {payload}"))
+        while self._answer_next(self.proc.stdout):
+            pass
+        self.pool._process_ended(self)
+
+    def _answer_next(self, stdout: IO[bytes]) -> bool:
+        """Hand the next answer to its request's ``done``; False at the end of the process's output."""
+        try:
+            answer = _read_frame(stdout)
+        except (OSError, ValueError, EOFError, TypeError):  # a torn or garbled frame: the process is gone
+            answer = None
+        if answer is None:
+            return False
+        req_id, status, payload = answer
+        request = self.pool._answered(self, req_id)
+        if request is None:
+            return True
+        if status == "ok":
+            request.done(payload, None)
+        else:
+            request.done(None, DecodeError(f"{request.args[0]!r}: {payload}"))
+        return True
 
     def close(self, timeout: float) -> None:
         self.queue.put(None)

@@ -182,3 +182,32 @@ def test_closing_the_pool_ends_its_processes(pictures: dict[str, str]) -> None:
     pool.submit(pictures["square"], pictures["cache"], (64, 64), answers.done_for("late"))
     answers.wait("late")
     assert isinstance(answers.got["late"][1], DecodeError)  # refused, not lost silently
+
+
+def test_an_answered_request_is_not_kept_alive(pictures: dict[str, str], pool: DecoderPool) -> None:
+    """Its callbacks hold the tile widget (and so its whole screen): the pool must let them go."""
+    import gc
+    import weakref
+
+    class Tile:
+        """Stands in for the widget the callbacks belong to."""
+
+        def __init__(self) -> None:
+            self.answers = Answers()
+
+        def wanted(self) -> bool:
+            return True
+
+    tiles = [Tile() for _ in range(4)]
+    for tile in tiles:
+        pool.submit(pictures["square"], pictures["cache"], (64, 64), tile.answers.done_for("p"), wanted=tile.wanted)
+    for tile in tiles:
+        tile.answers.wait("p")
+        assert tile.answers.got["p"][0] is not None
+    refs = [weakref.ref(tile) for tile in tiles]
+    del tiles, tile
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(ref() is not None for ref in refs):
+        gc.collect()
+        time.sleep(0.02)
+    assert all(ref() is None for ref in refs), "the pool's threads still hold an answered request"
