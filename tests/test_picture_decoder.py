@@ -97,6 +97,12 @@ def test_decoders_run_at_the_lowest_cpu_priority(pictures: dict[str, str], pool:
     answers = Answers()
     pool.submit(pictures["square"], pictures["cache"], (100, 100), answers.done_for("square"))
     answers.wait("square")
+    # A process lowers its priority first thing, before it reads a request
+    # (the other one may still be starting up: wait for it, bounded).
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(os.getpriority(os.PRIO_PROCESS, pid) != 19 for pid in pool.pids):
+        time.sleep(0.02)
+    assert len(pool.pids) == 2
     for pid in pool.pids:
         assert os.getpriority(os.PRIO_PROCESS, pid) == 19
     assert os.getpriority(os.PRIO_PROCESS, 0) < 19  # the app itself is untouched
