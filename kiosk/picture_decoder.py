@@ -172,20 +172,34 @@ class _Process:
         self.pool = pool
         self.in_flight: dict[int, _Request] = {}
         self.alive = True
-        self.proc = subprocess.Popen(
-            [python, "-m", "kiosk.picture_decoder", str(nice)], env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.started = threading.Event()  # set once the process runs (or could not be started)
         self.queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
-        self.writer = threading.Thread(target=self._write, name="kiosk-picture-requests", daemon=True)
         self.reader = threading.Thread(target=self._read, name="kiosk-picture-answers", daemon=True)
+        self.writer = threading.Thread(target=self._run, args=([python, "-m", "kiosk.picture_decoder", str(nice)], env),
+                                       name="kiosk-picture-requests", daemon=True)
         self.writer.start()
+
+    def _run(self, argv: list[str], env: dict[str, str]) -> None:
+        # Started on this thread, not the caller's (the UI's): ~10 ms a process.
+        # Requests queue meanwhile.
+        try:
+            self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.DEVNULL, close_fds=True)
+        except OSError as exc:
+            self.started.set()
+            self.pool._could_not_start(self, exc)
+            return
+        self.started.set()
         self.reader.start()
+        self._write()
 
     # Each request and answer is handled in a call of its own: a thread
     # waiting for the next one keeps no reference to the last (its tile
     # widget, whose screen it would keep alive, and up to megabytes of pixels).
 
     def _write(self) -> None:
+        assert self.proc is not None
         stdin = self.proc.stdin
         assert stdin is not None
         while self._send_next(stdin):
@@ -212,7 +226,7 @@ class _Process:
         return True
 
     def _read(self) -> None:
-        assert self.proc.stdout is not None
+        assert self.proc is not None and self.proc.stdout is not None
         while self._answer_next(self.proc.stdout):
             pass
         self.pool._process_ended(self)
@@ -237,11 +251,16 @@ class _Process:
 
     def close(self, timeout: float) -> None:
         self.queue.put(None)
+        self.started.wait(timeout)
+        if self.proc is None:
+            return
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        if self.reader.is_alive():
+            self.reader.join(timeout)
 
 
 class DecoderPool:
@@ -285,7 +304,7 @@ class DecoderPool:
     def pids(self) -> list[int]:
         """Process ids of the live decoder processes."""
         with self._lock:
-            return [p.proc.pid for p in self._processes if p.alive]
+            return [p.proc.pid for p in self._processes if p.alive and p.proc is not None]
 
     @property
     def uses_fallback(self) -> bool:
@@ -293,9 +312,12 @@ class DecoderPool:
         return self._broken
 
     def start(self) -> None:
-        """Start the processes now (their start-up, ~0.1 s of CPU each, is then off the first picture's path)."""
+        """Start the processes now and wait until they run (their start-up is then off the first picture's path)."""
         with self._lock:
             self._top_up()
+            processes = list(self._processes)
+        for process in processes:
+            process.started.wait(10)
 
     def submit(self, ref: str, cache_dir: str | None, box: tuple[int, int], done: Done,
                wanted: Callable[[], bool] | None = None) -> None:
@@ -329,17 +351,24 @@ class DecoderPool:
         return min(live, key=lambda p: len(p.in_flight)) if live else None
 
     def _top_up(self) -> None:
-        """Start processes up to the pool's size (lock held); on failure, switch to the fallback."""
+        """Start processes up to the pool's size (lock held; each starts on its own thread, see _could_not_start)."""
         if self._broken or self._closed:
             return
         self._processes = [p for p in self._processes if p.alive]
         while len(self._processes) < self._size:
-            try:
-                self._processes.append(_Process(self, self._python, self._env, self._nice))
-            except OSError as exc:
+            self._processes.append(_Process(self, self._python, self._env, self._nice))
+
+    def _could_not_start(self, process: _Process, exc: OSError) -> None:
+        """A process could not be started: from now on the fallback decodes, its requests too."""
+        with self._lock:
+            process.alive = False
+            orphans = sorted(process.in_flight.values(), key=lambda r: r.req_id)
+            process.in_flight.clear()
+            if not self._broken:
                 log.warning("picture decoder processes unavailable, decoding on threads: %s", exc)
-                self._broken = True
-                return
+            self._broken = True
+        for request in orphans:
+            self._elsewhere(request)
 
     def _elsewhere(self, request: _Request) -> None:
         """Decode on the fallback (or fail the request if there is none, or the pool is closed)."""
@@ -378,6 +407,7 @@ class DecoderPool:
                     log.warning("picture decoder processes keep ending: decoding on threads from now on")
                     self._broken = True
         process.queue.put(None)  # ends its writer thread
+        assert process.proc is not None
         try:
             process.proc.wait(1.0)
         except subprocess.TimeoutExpired:
@@ -397,8 +427,6 @@ class DecoderPool:
             processes, self._processes = self._processes, []
         for process in processes:
             process.close(timeout)
-        for process in processes:
-            process.reader.join(timeout)
 
 
 if __name__ == "__main__":

@@ -174,15 +174,15 @@ def run_in_background(
             (picture decodes): on threads of its own, at a lower CPU
             priority than the UI and the other workers.
     """
-    _inc(1)
+    done = main_thread_done(on_result, on_error)
 
     def job() -> None:
         try:
             value = fn(*args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - reported to the main thread
-            _deliver(on_error or _log_error, exc)
+            done(None, exc)
             return
-        _deliver(on_result, value)
+        done(value, None)
 
     try:
         (_low_pool() if low_priority else _pool()).submit(job)
