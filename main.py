@@ -72,6 +72,10 @@ def configure_kivy(display: object, *, screenshots: bool = False) -> None:
     else:
         samples = choose_multisamples(configured, gpu=has_gpu())
     KivyConfig.set("graphics", "multisamples", str(samples))
+    from screens.pacing import configure as configure_pacing
+
+    # Sleep between frames, woken at once by a touch or a worker's result.
+    configure_pacing(KivyConfig)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
 
     configure_kivy(d)
     from screens.app import KioskApp
+    from screens.pacing import wake_on_input
+
+    wake_on_input()
 
     # The app opens the catalog and warms search once its first frame is drawn.
     app = KioskApp(config, demo=args.demo)
