@@ -8,7 +8,8 @@ in a fresh process whose ``PYTHONPATH`` is that tree (so its workers and
 index builder are that tree's too), the order of the trees reversed every
 other round. Prints every import, then per tree the median time, the
 median ratio to the round's raw peer and the median paired difference
-to the first tree.
+to the first tree, and the same for CPU time (work done, whatever the
+schedule: steadier than wall time on a VM whose speed moves).
 
 Usage::
 
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     trees = [t.resolve() for t in args.trees]
     raw: list[float] = []
     totals: dict[Path, list[float]] = {t: [] for t in trees}
+    cpus: dict[Path, list[float]] = {t: [] for t in trees}
     with tempfile.TemporaryDirectory(prefix="ab-import-") as tmp_dir:
         tmp = Path(tmp_dir)
         for r in range(args.rounds):
@@ -121,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
                     raise SystemExit(done.stderr[-2000:])
                 d = json.loads(done.stdout.strip().splitlines()[-1])
                 totals[tree].append(d["total"])
+                cpus[tree].append(d["cpu"])
                 print(f"round {r} {str(tree):28} import {d['import']:.2f} + search {d['search']:.2f} = "
                       f"{d['total']:.2f} s, CPU {d['cpu']:.2f} s, raw {raw[-1]:.2f} s, x raw {d['total'] / raw[-1]:.3f}"
                       + (f"  {d['marks']}" if d["marks"] else ""), flush=True)
@@ -135,6 +138,12 @@ def main(argv: list[str] | None = None) -> int:
             diffs = [v - b for v, b in zip(values, base)]
             line += (f"; paired difference to the first: median {med(diffs):+.2f} s, "
                      f"faster in {sum(d < 0 for d in diffs)} of {len(diffs)} rounds")
+        print(line)
+        # CPU (import, its workers and builder, first search): work done, whatever the schedule.
+        line = f"{'':28} CPU median {med(cpus[tree]):.2f} s"
+        if tree != trees[0]:
+            cpu_diffs = [v - b for v, b in zip(cpus[tree], cpus[trees[0]])]
+            line += f", paired difference {med(cpu_diffs):+.2f} s, less in {sum(d < 0 for d in cpu_diffs)} rounds"
         print(line)
     return 0
 
