@@ -65,12 +65,18 @@ def osa_distance(a: str, b: str, limit: int) -> int:
 def deletions(word: str, depth: int) -> set[str]:
     """Every string made by deleting up to ``depth`` characters of ``word`` (itself included)."""
     n = len(word)
-    first = {word[:i] + word[i + 1 :] for i in range(n)}
-    if depth <= 1:
-        first.add(word)
-        return first if depth == 1 else {word}
-    out = {w[:i] + w[i + 1 :] for w in first for i in range(n - 1)}
-    out |= first
+    if depth <= 0:
+        return {word}
+    first = [word[:i] + word[i + 1 :] for i in range(n)]
+    if depth == 1:
+        out = set(first)
+        out.add(word)
+        return out
+    # Each pair of positions once: in the string without position i, the
+    # second deletion at j >= i (position j + 1 of the word), not also the
+    # other way round (half the slicing of an index build's typo dictionary).
+    out = {w[:j] + w[j + 1 :] for i, w in enumerate(first) for j in range(i, n - 1)}
+    out.update(first)
     out.add(word)
     if depth > 2:
         for _ in range(depth - 2):
