@@ -163,6 +163,25 @@ class ResultsGrid(ScissorClipMixin, RecycleView):
     tile_height = NumericProperty(0)
     """Height of one tile in pixels."""
 
+    def update_from_scroll(self, *largs: Any) -> None:
+        """Kivy's, but the scroll bar lights up only when a finger moves the grid.
+
+        Every keystroke's results put the grid back at the top, and Kivy
+        lights the bar on every scroll update, to dim it in a frame of its
+        own half a second later: on software OpenGL a whole frame (15-25 ms),
+        often the very one the customer's next key waits for (it held up 1
+        keystroke in 4 by 15-20 ms in the session 8 timelines). Moved by the
+        app, the bar keeps its resting colour, in the frame being prepared.
+        """
+        super().update_from_scroll(*largs)
+        effect = self.effect_y
+        if self._touch or (effect is not None and abs(effect.velocity) > 0):
+            return  # a finger scrolls (or a fling still runs): Kivy's lit bar, dimmed later
+        pending = self._bind_inactive_bar_color_ev
+        if pending is not None:
+            pending.cancel()
+        self._bind_inactive_bar_color()
+
 
 class ChipRow(ScissorClipMixin, ScrollView):
     """The filter chips: rows in the landscape typing column, one row scrolling sideways in portrait."""

@@ -279,3 +279,44 @@ def _assert_grid_shows(app: Any, search: Any, query: str) -> None:
     assert cards, f"no tiles for {query!r}"
     assert [c.product_id for c in cards] == [h.product_id for h in hits[: len(cards)]]
     assert [d["product_id"] for d in search.ids.grid.data[: len(hits)]] == [h.product_id for h in hits]
+
+
+async def test_new_results_leave_the_scroll_bar_at_rest_and_a_finger_lights_it(kiosk_app: Any) -> None:
+    """Results put the grid back at the top without lighting the bar: lit, it dimmed half a second
+    later in a whole frame of its own, often the frame the next key's results waited for."""
+    from kivy.tests.common import UnitTestTouch
+
+    from kivy.clock import Clock
+
+    app = kiosk_app
+    search = await open_search(app)
+    grid = search.ids.grid
+    grid.scroll_y = 0.5  # somewhere down the list, as a customer leaves it
+    await wait_frames(2)
+    seen: list[tuple[list[float], bool]] = []
+
+    def dim_pending() -> bool:
+        ev = grid._bind_inactive_bar_color_ev
+        return ev is not None and ev.is_triggered
+
+    def look(_dt: float) -> None:  # the tick after the results' frame
+        seen.append((list(grid._bar_color), dim_pending()))
+
+    search.bind(on_results=lambda *_a: Clock.schedule_once(look, 0))
+    await type_on_keyboard(search, "so")
+    await wait_results(app, search, "so")
+    await wait_for(lambda: len(seen) >= 2, what="both keys' results")
+    assert grid.scroll_y == 1  # back at the top for the new query
+    # At rest in the results' own frame, and no frame of its own waiting to dim it.
+    assert seen == [(list(grid.bar_inactive_color), False)] * len(seen)
+
+    # A finger dragging the grid lights the bar, as Kivy does.
+    x, y = grid.to_window(grid.center_x, grid.center_y)
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    for step in range(1, 8):
+        touch.touch_move(x, y + step * 30)
+        await wait_frames(1)
+    assert list(grid._bar_color) == list(grid.bar_color)
+    touch.touch_up()
+    await wait_frames(1)
