@@ -169,8 +169,8 @@ class ResultsGrid(ScissorClipMixin, RecycleView):
         Every keystroke's results put the grid back at the top, and Kivy
         lights the bar on every scroll update, to dim it in a frame of its
         own half a second later: on software OpenGL a whole frame (15-25 ms),
-        often the very one the customer's next key waits for (it held up 1
-        keystroke in 4 by 15-20 ms in the session 8 timelines). Moved by the
+        which a key lifted meanwhile waits for (3 of a run's 8 slowest
+        keystrokes, docs/benchmarks-ui-screens.md, session 8). Moved by the
         app, the bar keeps its resting colour, in the frame being prepared.
         """
         super().update_from_scroll(*largs)
