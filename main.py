@@ -72,10 +72,13 @@ def configure_kivy(display: object, *, screenshots: bool = False) -> None:
     else:
         samples = choose_multisamples(configured, gpu=has_gpu())
     KivyConfig.set("graphics", "multisamples", str(samples))
-    from screens.pacing import configure as configure_pacing
+    if not screenshots:
+        from screens.pacing import configure as configure_pacing
 
-    # Sleep between frames, woken at once by a touch or a worker's result.
-    configure_pacing(KivyConfig)
+        # Sleep between frames, woken at once by a touch or a worker's result.
+        # Not for screenshots: they run on asyncio (App.async_run), where
+        # Kivy 2.3.1's interrupt clock raises TimeoutError at every frame.
+        configure_pacing(KivyConfig)
 
 
 def main(argv: list[str] | None = None) -> int:

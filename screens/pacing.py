@@ -53,6 +53,11 @@ def configure(kivy_config: Any, max_fps: int = MAX_FPS) -> None:
         kivy_config: ``kivy.config.Config``.
         max_fps: Frames per second at most (0: never sleep, for benchmarks of frame times).
 
+    Only for an app started with ``App.run()``: on ``App.async_run()``
+    Kivy 2.3.1's interrupt clock waits with ``asyncio.wait_for``, which
+    raises ``TimeoutError`` whenever a frame's sleep runs out (every idle
+    frame); ``main.py --screenshots`` therefore keeps Kivy's default clock.
+
     Raises:
         RuntimeError: ``kivy.clock`` was already imported, so the choice
             would silently not apply.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -76,12 +77,13 @@ def _demo_picks(engine: Any, search_engine: Any) -> tuple[str | None, list[str]]
     return product_id, variants
 
 
-async def _drive(app: Any, out: Path) -> list[Path]:
+async def _drive(app: Any, out: Path) -> tuple[list[Path], int]:
     from kivy.core.window import Window
 
     from screens.frame import export_png
 
     written: list[Path] = []
+    errors = 0  # unexpected UI errors the app recovered from
     while not (app.root is not None and app.ready):
         if app.startup_error:
             raise RuntimeError(app.startup_error)
@@ -92,13 +94,14 @@ async def _drive(app: Any, out: Path) -> list[Path]:
         n = 0
 
         async def shot(state: str, overlays: bool = False) -> None:
-            nonlocal n
+            nonlocal n, errors
             n += 1
             if not overlays:
                 app.dismiss_overlays()  # e.g. an error notice left from an earlier step
             await _settle(app)
             if app.errors_handled:
                 log.warning("%s %s: the app recovered from an error; see the log above", orientation, state)
+                errors += app.errors_handled
                 app.errors_handled = 0
             path = out / f"{orientation}-{n:02d}-{state}.png"
             # Not root.export_to_png: Kivy's export draws flipped on a
@@ -171,7 +174,7 @@ async def _drive(app: Any, out: Path) -> list[Path]:
             await shot("accessible-product")
         app.set_accessible(False)
         app.end_session()
-    return written
+    return written, errors + app.errors_handled
 
 
 async def _main(config: Config, out: Path) -> int:
@@ -180,13 +183,18 @@ async def _main(config: Config, out: Path) -> int:
     app = KioskApp(config, demo=True, animate=False)
     task = asyncio.get_running_loop().create_task(app.async_run(async_lib="asyncio"))
     try:
-        written = await _drive(app, out)
+        written, errors = await _drive(app, out)
     finally:
         from kivy.base import stopTouchApp
 
         # Like the UI tests: end the loop and let async_run stop the app itself.
         stopTouchApp()
         await asyncio.wait_for(task, timeout=30)
+    if errors:
+        # The pictures may show the apology instead of the screen they are named after.
+        print(f"{errors} unexpected UI error(s) while taking the screenshots (see the log): "
+              f"{len(written)} pictures in {out} are not to be trusted", file=sys.stderr)
+        return 1
     print(f"{len(written)} screenshots in {out}")
     return 0
 
