@@ -34,22 +34,22 @@ def test_help_lists_the_kiosk_options() -> None:
         assert opt in proc.stdout
 
 
-def _clock_and_fps_after_configure(screenshots: bool) -> list[str]:
+def _clock_and_fps_after_configure(screenshots: bool, kivy_home: Path) -> list[str]:
     code = ("import main; from kiosk.config import DisplayConfig; "
             f"main.configure_kivy(DisplayConfig(), screenshots={screenshots}); "
             "from kivy.config import Config; print(Config.get('kivy', 'kivy_clock'), Config.get('graphics', 'maxfps'))")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1",
-                               "KIVY_NO_FILELOG": "1", "KIVY_HOME": str(ROOT / ".pytest_cache" / "kivy-home")})
-    assert proc.returncode == 0, proc.stderr
+                               "KIVY_NO_FILELOG": "1", "KIVY_HOME": str(kivy_home)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout.split()
 
 
-def test_the_kiosk_sleeps_between_frames_and_wakes_for_input() -> None:
+def test_the_kiosk_sleeps_between_frames_and_wakes_for_input(tmp_path: Path) -> None:
     # screens.pacing: Kivy's interrupt clock at 60 fps, not a spinning loop (maxfps 0).
-    assert _clock_and_fps_after_configure(screenshots=False) == ["interrupt", "60"]
+    assert _clock_and_fps_after_configure(False, tmp_path) == ["interrupt", "60"]
 
 
-def test_screenshots_keep_kivys_default_clock() -> None:
+def test_screenshots_keep_kivys_default_clock(tmp_path: Path) -> None:
     # They run on App.async_run, where Kivy 2.3.1's interrupt clock raises TimeoutError every idle frame.
-    assert _clock_and_fps_after_configure(screenshots=True)[0] != "interrupt"
+    assert _clock_and_fps_after_configure(True, tmp_path)[0] != "interrupt"
