@@ -49,14 +49,14 @@ THREADED_PROVIDERS = ("mtdev", "hidinput", "linuxwacom")
 def configure(kivy_config: Any, max_fps: int = MAX_FPS) -> None:
     """Choose the kiosk's clock and frame cap; call before ``kivy.clock`` is imported.
 
-    Args:
-        kivy_config: ``kivy.config.Config``.
-        max_fps: Frames per second at most (0: never sleep, for benchmarks of frame times).
-
     Only for an app started with ``App.run()``: on ``App.async_run()``
     Kivy 2.3.1's interrupt clock waits with ``asyncio.wait_for``, which
     raises ``TimeoutError`` whenever a frame's sleep runs out (every idle
     frame); ``main.py --screenshots`` therefore keeps Kivy's default clock.
+
+    Args:
+        kivy_config: ``kivy.config.Config``.
+        max_fps: Frames per second at most (0: never sleep, for benchmarks of frame times).
 
     Raises:
         RuntimeError: ``kivy.clock`` was already imported, so the choice

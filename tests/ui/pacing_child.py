@@ -4,9 +4,10 @@ Kivy picks its clock when ``kivy.clock`` is first imported, so the kiosk's
 pacing cannot be tried inside the test process (its UI tests run on Kivy's
 default clock). This script sets it up as ``main.py`` does, then slows the
 frame rate to one frame per 10 s so that anything that waits for the next
-frame shows. It prints one JSON line: how long after it was queued a touch
+frame shows. It prints one JSON line: how long after it was queued a lift
 from a threaded touchscreen provider reached a widget, and how long after
-its work finished a worker's result reached its callback.
+its work finished a worker's result reached its callback. The touchscreen is
+the search benchmark's (``bench/scripted_touchscreen.py``).
 
     python tests/ui/pacing_child.py [--plain]
 
@@ -16,12 +17,10 @@ would see without :func:`screens.pacing.wake_on_input`).
 
 from __future__ import annotations
 
-import collections
 import json
 import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -46,48 +45,29 @@ Config.set("graphics", "height", "240")
 from kivy.app import App  # noqa: E402
 from kivy.base import EventLoop  # noqa: E402
 from kivy.clock import Clock  # noqa: E402
-from kivy.input.provider import MotionEventProvider  # noqa: E402
 from kivy.tests.common import UnitTestTouch  # noqa: E402
 from kivy.uix.widget import Widget  # noqa: E402
 
+from bench.scripted_touchscreen import ScriptedTouchscreen  # noqa: E402
 from screens.workers import run_in_background  # noqa: E402
 
 #: Seconds between frames: far longer than anything here takes when nothing waits for a frame.
 FRAME_S = 10.0
 
 
-class ThreadedPanel(MotionEventProvider):
-    """A touchscreen read on a thread of its own, shaped like Kivy's ``mtdev`` and ``hidinput`` providers."""
-
-    def start(self) -> None:
-        self.queue = collections.deque()
-
-    def play(self, touch: Any, on_queued: Any) -> None:
-        def run(events: collections.deque[Any]) -> None:
-            time.sleep(0.2)  # well after the tick that asked: the loop is asleep again
-            on_queued(time.perf_counter())
-            events.append(("begin", touch))
-            events.append(("end", touch))
-
-        threading.Thread(target=run, args=(self.queue,), daemon=True).start()
-
-    def update(self, dispatch_fn: Any) -> None:
-        while self.queue:
-            dispatch_fn(*self.queue.popleft())
-
-
 class Probe(App):
     def build(self) -> Widget:
         root = Widget()
-        root.bind(on_touch_down=self.touched)
+        root.bind(on_touch_up=self.touched)
         return root
 
     def on_start(self) -> None:
         self.times: dict[str, float] = {}
-        cls = ThreadedPanel if "--plain" in sys.argv else waking(ThreadedPanel)
+        # The benchmark's touchscreen: a thread queues each touch at its
+        # moment, as Kivy's mtdev and hidinput providers do for a real panel.
+        cls = ScriptedTouchscreen if "--plain" in sys.argv else waking(ScriptedTouchscreen)
         self.panel = cls("panel", "")
-        EventLoop.add_input_provider(self.panel)
-        self.panel.start()
+        EventLoop.add_input_provider(self.panel)  # started by the event loop, right after on_start
         Clock._max_fps = 1 / FRAME_S  # the kiosk's clock at one frame per FRAME_S
         # Kivy's cache purge runs every second, and Kivy's clock does not
         # sleep when an event is due within about a third of a frame: without
@@ -101,7 +81,9 @@ class Probe(App):
         Clock.schedule_once(self.give_up, 4 * FRAME_S)
 
     def tap(self, _dt: float) -> None:
-        self.panel.play(UnitTestTouch(100, 100), lambda t: self.times.__setitem__("queued", t))
+        # Well after the tick that asked: the loop is asleep again when the finger lifts.
+        lift = time.perf_counter() + 0.2
+        self.panel.tap(UnitTestTouch(100, 100), lift, lift, lambda t: self.times.__setitem__("queued", t))
 
     def touched(self, _widget: Widget, _touch: Any) -> bool:
         self.times["touched"] = time.perf_counter()
