@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 from itertools import chain, repeat
 from operator import add as _add
+from operator import attrgetter
 
 from kiosk.search.fuzzy import DeleteIndex, prefix_edits
 from kiosk.search.loader import CategoryRow, ProductRow
@@ -84,6 +85,10 @@ class Doc(NamedTuple):
     category_path: str
 
 
+# A category as the plain tuple a saved index holds (CategoryRow(*fields) makes it again).
+_category_fields = attrgetter("id", "name", "parent_id", "path")
+
+
 def _static_order(row: ProductRow) -> tuple[bool, bool, int, str]:
     return (not row.in_stock, not row.featured, len(row.name), row.name.lower())
 
@@ -122,15 +127,22 @@ class InvertedIndex:
 
     def __getstate__(self) -> dict[str, object]:
         state = {k: v for k, v in self.__dict__.items() if k not in self._NOT_SAVED}
-        # Docs as plain tuples: pickle reduces a named tuple through Python
-        # code, one at a time (4x slower to dump, 2x to load, for 20,000).
+        # Docs and categories as plain tuples: pickle reduces a named tuple
+        # or a dataclass through Python code, one at a time (for 20,000 docs
+        # 4x slower to dump, 2x to load).
         state["docs"] = list(map(tuple, self.docs))
+        state["categories"] = list(map(_category_fields, self.categories.values()))
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.generation = -1  # unknown until the loader sets the saved row's
         self.__dict__.update(state)
-        self.docs = list(map(Doc._make, self.docs))
+        docs: list[tuple[object, ...]] = self.__dict__["docs"]
+        if set(map(len, docs)) - {len(Doc._fields)}:
+            raise ValueError("saved documents of another layout")
+        # tuple.__new__ in C (Doc._make is Python code, once per document).
+        self.docs = list(map(tuple.__new__, repeat(Doc), docs))
+        self.categories = {c[0]: CategoryRow(*c) for c in self.__dict__["categories"]}
         self._terms = OrderedDict()
         self._cached_entries = 0
         self._sorted = OrderedDict()

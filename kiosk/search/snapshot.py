@@ -55,8 +55,9 @@ _ALLOWED = {
     ("kiosk.search.inverted", "InvertedIndex"),
     ("kiosk.search.inverted", "Doc"),
     ("kiosk.search.fuzzy", "DeleteIndex"),
-    ("kiosk.search.loader", "CategoryRow"),
     ("collections", "OrderedDict"),
+    ("array", "array"),  # the typo dictionary's table (kiosk.search.fuzzy.DeleteIndex)
+    ("array", "_array_reconstructor"),
     ("builtins", "set"),
     ("builtins", "frozenset"),
 }

@@ -79,8 +79,7 @@ def built_from_catalog(db: Path) -> InvertedIndex:
 def state(index: InvertedIndex) -> dict[str, Any]:
     """An index's saved state, with the two parts whose order depends on the process's string hashing as sets."""
     out = dict(index.__getstate__())
-    out["deletes"] = {k: frozenset(v) if isinstance(v, tuple) else frozenset([v])
-                      for k, v in index.deletes._map.items()}
+    out["deletes"] = frozenset(index.deletes.entries())
     out["alphabet"] = sorted(index.alphabet)
     return out
 
