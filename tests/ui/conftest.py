@@ -295,6 +295,14 @@ async def kiosk_app(request: pytest.FixtureRequest, tmp_path: Path, catalog_db: 
         await asyncio.wait_for(task, timeout=20)
         for child in Window.children[:]:
             Window.remove_widget(child)
+        # Kivy keeps recycled views in a module-wide cache for the next
+        # RecycleView; a view made under this app's clock would carry its
+        # Clock triggers into the next test, where nothing ticks them (a
+        # kiosk runs one app and one clock for its whole life).
+        from kivy.uix.recycleview import views as recycle_views
+
+        recycle_views._cached_views.clear()
+        recycle_views._cache_count = 0
         context.pop()
         del context
         from kivy.logger import LoggerHistory
