@@ -132,11 +132,22 @@ class _FirstPage:
 
     The worker sets it as soon as the search returns; the UI thread may
     wait for it (bounded by ``SAME_FRAME_WAIT_S``) right before the frame.
+
+    A page asked for while a finger is on a key (``SearchScreen._search_ahead``)
+    is *adopted* by the search its lift starts, if that is the same query
+    with the same filters and catalog; until then it is only a guess.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, query: str = "", context: tuple[Any, ...] = ()) -> None:
         self._done = threading.Event()
         self.result: Any = None
+        self.query = query
+        #: What else the result depends on: (engine, filters, currency).
+        self.context = context
+        #: The search generation that took this page over (None: not yet).
+        self.adopted: int | None = None
+        #: Its lane's callback has run (result or error).
+        self.delivered = False
 
     def fetch(self, engine: Any, query: str, filters: Filters, currency: str) -> Any:
         """Search (on the worker) and publish the result."""
@@ -149,6 +160,11 @@ class _FirstPage:
     def wait(self, timeout: float) -> Any:
         """The result if it is there within ``timeout`` seconds, else None."""
         return self.result if self._done.wait(timeout) else None
+
+    @property
+    def done(self) -> bool:
+        """The search has returned (or failed)."""
+        return self._done.is_set()
 
 
 class ResultsGrid(ScissorClipMixin, RecycleView):
@@ -254,6 +270,9 @@ class SearchScreen(KioskScreen):
 
     def __init__(self, **kwargs: Any) -> None:
         self._lane = LatestWins("search")
+        # Searches for the text a key will type, started when the finger lands on it.
+        self._ahead_lane = LatestWins("search-ahead")
+        self._ahead: _FirstPage | None = None
         self._generation = 0
         self._pages_done: set[int] = set()
         self._pages_pending: set[int] = set()
@@ -269,7 +288,7 @@ class SearchScreen(KioskScreen):
         self._same_frame_trigger = Clock.create_trigger(self._show_if_ready, -1)
         super().__init__(**kwargs)
         self.title = "Search"
-        self.ids.keyboard.bind(text=self._on_text)
+        self.ids.keyboard.bind(text=self._on_text, on_text_ahead=self._search_ahead)
         self.ids.grid.bind(scroll_y=self._scroll_trigger, height=self._scroll_trigger)
         self.bind(size=self._update_portrait)
         # ids are weak references; widgets this screen takes out of the tree
@@ -323,6 +342,7 @@ class SearchScreen(KioskScreen):
         for chip in self._chips("band") + self._chips("stock") + self._chips("category"):
             chip.state = "normal"
         self._lane.cancel()
+        self._forget_ahead()
         self._record_trigger.cancel()
         self._pending_no_result = None
         self._recorded.clear()
@@ -338,6 +358,7 @@ class SearchScreen(KioskScreen):
 
     def refresh(self) -> None:
         """The catalog changed: search again, keeping the query and filters."""
+        self._forget_ahead()  # asked of the catalog before the change
         self.search()
 
     def screenshot_ready(self) -> bool:
@@ -477,16 +498,85 @@ class SearchScreen(KioskScreen):
         self.searching = True
         gen = self._generation
         query = self.query.strip()
-        first_page = _FirstPage()
-        self._lane.submit(
-            first_page.fetch, engine, query, self.filters, app.currency,
-            on_result=lambda result: self._show_results(gen, query, result),
-            on_error=self._search_failed,
-        )
+        context = (engine, self.filters, app.currency)
+        first_page = self._take_ahead(query, context)
+        if first_page is None:
+            first_page = _FirstPage(query, context)
+            self._lane.submit(
+                first_page.fetch, engine, query, self.filters, app.currency,
+                on_result=lambda result: self._show_results(gen, query, result),
+                on_error=self._search_failed,
+            )
+        first_page.adopted = gen
         self._awaiting = (gen, query, first_page)
         self._same_frame_trigger()
         if not self._featured:
             self._load_featured(engine)
+
+    # ------------------------------------------------------ search ahead
+    #
+    # A tap on a key lasts 60-120 ms, and the letter it types is known the
+    # moment the finger lands. The search for the text the lift will type
+    # starts then, on a lane of its own, and the text of the tiles it will
+    # show is rendered while the finger is still down; the lift's frame then
+    # only applies a ready page (docs/benchmarks-ui-screens.md, session 9).
+    # A finger that slides off its key types nothing (or another letter),
+    # and the page asked for is simply not used. Nothing of a page that was
+    # not adopted reaches the screen or the no-results record.
+
+    def _search_ahead(self, _kb: Any, text: str) -> None:
+        """A finger landed on a key: search for the text its lift will type."""
+        app = App.get_running_app()
+        engine = app.search_engine
+        query = text.strip()
+        if engine is None or query == self.query.strip():
+            return  # nothing to search, or the lift will search what is shown
+        pending = self._ahead
+        if pending is not None and pending.adopted is not None and not pending.delivered:
+            return  # a lifted key's page is still on this lane: a newer request would drop it
+        page = _FirstPage(query, (engine, self.filters, app.currency))
+        self._ahead = page
+        self._ahead_lane.submit(
+            page.fetch, engine, query, self.filters, app.currency,
+            on_result=lambda result: self._ahead_arrived(page, result),
+            on_error=lambda exc: self._ahead_failed(page, exc),
+        )
+
+    def _take_ahead(self, query: str, context: tuple[Any, ...]) -> _FirstPage | None:
+        """The page searched ahead for exactly this query, filters and catalog, if any."""
+        page = self._ahead
+        if page is None or page.adopted is not None or page.query != query or page.context != context:
+            return None
+        return page
+
+    def _forget_ahead(self) -> None:
+        self._ahead_lane.cancel()
+        self._ahead = None
+
+    def _ahead_arrived(self, page: _FirstPage, result: Any) -> None:
+        page.delivered = True
+        if page.adopted is not None:
+            self._show_results(page.adopted, page.query, result)
+        elif page is self._ahead:
+            self._warm_tiles(result)
+
+    def _ahead_failed(self, page: _FirstPage, exc: BaseException) -> None:
+        page.delivered = True
+        if page.adopted is not None and page.adopted == self._generation:
+            self._search_failed(exc)
+        else:
+            log.debug("search ahead for %r failed", page.query, exc_info=(type(exc), exc, exc.__traceback__))
+
+    def _warm_tiles(self, result: Any) -> None:
+        """Render the text of the tiles ``result`` will fill, before it is shown."""
+        views = self.ids.grid.view_adapter.views
+        tile = next((view for view in views.values() if isinstance(view, ProductCard)), None)
+        if tile is None:
+            return
+        # The tiles in view now are the ones the results will refill (the
+        # grid goes back to the top); all of them are the same size.
+        for hit in result.hits[: len(views)]:
+            tile.warm(card_data(hit))
 
     def _search_failed(self, exc: BaseException) -> None:
         log.error("search failed", exc_info=(type(exc), exc, exc.__traceback__))

@@ -44,6 +44,25 @@ LETTER_ROWS = ("qwertyuiop", "asdfghjkl'", "zxcvbnm-.&")
 ACCENT_ROWS = ("àáâäãåæçèé", "êëìíîïñòóô", "öõøœßùúûüý")
 
 
+def typed(text: str, value: str, max_length: int) -> str:
+    """The text after a tap on the key ``value`` (unchanged for the layer key, a full field, a needless space).
+
+    Args:
+        text: The text so far.
+        value: A character or one of BACKSPACE / CLEAR / SPACE / LAYER.
+        max_length: Typing stops at this length.
+    """
+    if value == BACKSPACE:
+        return text[:-1]
+    if value == CLEAR:
+        return ""
+    if value == LAYER or len(text) >= max_length:
+        return text
+    if value == SPACE and (not text or text.endswith(" ")):
+        return text  # leading or double spaces never change a search
+    return text + value
+
+
 class KeyboardKey(ButtonBehavior, Label):
     """One key; ``value`` is the character it types or a special key code.
 
@@ -64,6 +83,9 @@ class OnScreenKeyboard(DrawnIntoTexture, BoxLayout):
 
     Events:
         on_key: ``(value)`` after every key press, once :attr:`text` is updated.
+        on_text_ahead: ``(text)`` when a finger lands on a key: the text its
+            lift will type (only when that differs from :attr:`text`). The
+            search screen starts that search while the finger is still down.
     """
 
     text = StringProperty("")
@@ -78,7 +100,7 @@ class OnScreenKeyboard(DrawnIntoTexture, BoxLayout):
     layer = OptionProperty("letters", options=["letters", "accents"])
     """Which letter layer is showing."""
 
-    __events__ = ("on_key",)
+    __events__ = ("on_key", "on_text_ahead")
 
     def __init__(self, **kwargs) -> None:
         self._down: KeyboardKey | None = None
@@ -107,6 +129,9 @@ class OnScreenKeyboard(DrawnIntoTexture, BoxLayout):
     def _on_key_state(self, key: KeyboardKey, state: str) -> None:
         if state == "down":
             self._down = key
+            ahead = typed(self.text, key.value, self.max_length)
+            if ahead != self.text:
+                self.dispatch("on_text_ahead", ahead)
         elif self._down is key:
             self._down = None
         key_held(self._down is not None)
@@ -176,17 +201,12 @@ class OnScreenKeyboard(DrawnIntoTexture, BoxLayout):
 
     def press(self, value: str) -> None:
         """Apply one key, exactly as a tap on it would."""
-        if value == BACKSPACE:
-            self.text = self.text[:-1]
-        elif value == CLEAR:
-            self.text = ""
-        elif value == LAYER:
+        if value == LAYER:
             self.layer = "accents" if self.layer == "letters" else "letters"
             return
-        elif len(self.text) < self.max_length:
-            if value == SPACE and (not self.text or self.text.endswith(" ")):
-                return  # leading or double spaces never change a search
-            self.text += value
+        if value == SPACE and (not self.text or self.text.endswith(" ")):
+            return  # leading or double spaces never change a search
+        self.text = typed(self.text, value, self.max_length)
         self.dispatch("on_key", value)
 
     def key_for(self, value: str) -> KeyboardKey | None:
@@ -204,3 +224,6 @@ class OnScreenKeyboard(DrawnIntoTexture, BoxLayout):
 
     def on_key(self, value: str) -> None:
         """Default handler of the ``on_key`` event."""
+
+    def on_text_ahead(self, text: str) -> None:
+        """Default handler of the ``on_text_ahead`` event."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -87,6 +87,48 @@ def _watch_theme(theme: Any) -> None:
     theme._product_cards_bound = True
     for prop in THEME_PROPERTIES:
         theme.fbind(prop, _theme_changed)
+
+
+class _TileTexts(NamedTuple):
+    """The textures of a tile's lines, each ``(texture or None, text as drawn)``."""
+
+    note: tuple[Texture | None, str]
+    price: tuple[Texture | None, str]
+    stock: tuple[Texture | None, str]
+    name: tuple[Texture | None, str]
+    brand: tuple[Texture | None, str]
+
+
+def _side_picture(theme: Any, w: float, h: float) -> float:
+    """The picture's edge in a wide tile (picture beside the text)."""
+    return max(0.0, min(h - 2 * theme.gap * 1.2, w * 0.42))
+
+
+def _text_width(theme: Any, w: float, h: float) -> float:
+    """The width of the text column of a ``w`` x ``h`` tile."""
+    pad = theme.gap * 1.2
+    if w >= h * WIDE_TILE:
+        return max(1.0, w - 3 * pad - _side_picture(theme, w, h))
+    return max(1.0, w - 2 * pad)
+
+
+def _tile_texts(theme: Any, width: float, name: str, brand: str, price_text: str, in_stock: bool,
+                stock_text: str, note: str) -> _TileTexts:
+    """The textures of a tile's text in a column ``width`` pixels wide (from the shared text cache)."""
+    font_m, font_s, font_l = theme.font_m, theme.font_s, theme.font_l
+    note_tex = text_texture(note, font_for(note), font_s, width=width, lines=NOTE_LINES) if note else (None, "")
+    price = text_texture(price_text, DEFAULT_FONT, font_l, bold=True)
+    # The stock line takes the room the price leaves on its row.
+    room = width - (price[0].width if price[0] is not None else 0) - theme.gap / 2
+    stock = text_texture(stock_text, DEFAULT_FONT, font_s, bold=in_stock, width=room) \
+        if room > font_s else (None, "")
+    return _TileTexts(
+        note=note_tex,
+        price=price,
+        stock=stock,
+        name=text_texture(name, font_for(name), font_m, bold=True, width=width, lines=NAME_LINES),
+        brand=text_texture(brand, font_for(brand), font_s, width=width),
+    )
 
 
 class _Text:
@@ -195,6 +237,27 @@ class ProductCard(RecycleDataViewBehavior, ButtonBehavior, Widget):
         """The texture the name is drawn from."""
         return self._name.rect.texture
 
+    def warm(self, data: dict[str, Any]) -> None:
+        """Render now the text a tile of this size would draw for ``data`` (a :func:`card_data` dict).
+
+        The textures land in the shared text cache, uploaded, so that the
+        frame that shows ``data`` later only finds them: the search screen
+        calls this for the results of a key while the finger is still on it.
+        Nothing on screen changes.
+        """
+        app = App.get_running_app()
+        if app is None or not data.get("product_id"):
+            return
+        theme = app.theme
+        texts = _tile_texts(theme, _text_width(theme, self.width, self.height), data.get("name", ""),
+                            data.get("brand", ""), data.get("price_text", ""), bool(data.get("in_stock")),
+                            data.get("stock_text", ""), data.get("note", ""))
+        for texture, _shown in texts:
+            if texture is not None:
+                # Kivy renders a new text texture's pixels at its first bind,
+                # normally inside the frame's draw calls: bind it now instead.
+                texture.bind()
+
     def refresh_view_attrs(self, rv: Any, index: int, data: dict[str, Any]) -> None:
         """Recycle this tile for ``data`` (RecycleView protocol): one redraw for all its fields."""
         self.note = ""
@@ -297,14 +360,15 @@ class ProductCard(RecycleDataViewBehavior, ButtonBehavior, Widget):
         """
         pad = theme.gap * 1.2
         gap = theme.gap / 2
+        width = _text_width(theme, w, h)
         if w >= h * WIDE_TILE:
-            side = max(0.0, min(h - 2 * pad, w * 0.42))
+            side = _side_picture(theme, w, h)
             box = (x + pad, y + pad, side, side)
             left = x + 2 * pad + side
-            name_top = self._place_texts(theme, left, y + pad, max(1.0, x + w - pad - left), y + h - pad)
-            skeleton_x, skeleton_w = left, max(1.0, x + w - pad - left)
+            name_top = self._place_texts(theme, left, y + pad, width, y + h - pad)
+            skeleton_x, skeleton_w = left, width
         else:
-            inner = max(1.0, w - 2 * pad)
+            inner = width
             name_top = self._place_texts(theme, x + pad, y + pad, inner, None)
             box = (x + pad, name_top + gap, inner, max(0.0, y + h - pad - name_top - gap))
             skeleton_x, skeleton_w = x + pad, inner
@@ -333,35 +397,29 @@ class ProductCard(RecycleDataViewBehavior, ButtonBehavior, Widget):
         gap = theme.gap / 2
         font_m, font_s, font_l = theme.font_m, theme.font_s, theme.font_l
         name_font, brand_font = font_for(self.name), font_for(self.brand)
+        texts = _tile_texts(theme, width, self.name, self.brand, self.price_text, self.in_stock,
+                            self.stock_text, self.note)
         if self.note:
-            note_font = font_for(self.note)
-            tex, shown = text_texture(self.note, note_font, font_s, width=width, lines=NOTE_LINES)
-            _w, nh = self._note.set(tex, shown, theme.accent)
-            note_h = line_height(note_font, font_s) * NOTE_LINES
+            _w, nh = self._note.set(*texts.note, theme.accent)
+            note_h = line_height(font_for(self.note), font_s) * NOTE_LINES
             self._note.place(left, bottom + note_h - nh)
             bottom += note_h + gap
         else:
             self._note.set(None, "", theme.accent)
         row_h = font_l * 1.4
-        tex, shown = text_texture(self.price_text, DEFAULT_FONT, font_l, bold=True)
-        pw, ph = self._price.set(tex, shown, theme.text)
+        _pw, ph = self._price.set(*texts.price, theme.text)
         self._price.place(left, bottom + (row_h - ph) / 2)
-        room = width - pw - gap
         stock_color = theme.success if self.in_stock else theme.text_muted
-        tex, shown = text_texture(self.stock_text, DEFAULT_FONT, font_s, bold=self.in_stock, width=room) \
-            if room > font_s else (None, "")
-        sw, sh = self._stock.set(tex, shown, stock_color)
+        sw, sh = self._stock.set(*texts.stock, stock_color)
         self._stock.place(left + width - sw, bottom + (row_h - sh) / 2)
         bottom += row_h + gap
 
         if top is None:
             brand_h = max(line_height(brand_font, font_s), font_s * 1.3)
             top = bottom + brand_h + gap + line_height(name_font, font_m, True) * NAME_LINES
-        tex, shown = text_texture(self.name, name_font, font_m, bold=True, width=width, lines=NAME_LINES)
-        _w, nh = self._name.set(tex, shown, theme.text)
+        _w, nh = self._name.set(*texts.name, theme.text)
         self._name.place(left, top - nh)
-        tex, shown = text_texture(self.brand, brand_font, font_s, width=width)
-        _w, bh = self._brand.set(tex, shown, theme.text_muted)
+        _w, bh = self._brand.set(*texts.brand, theme.text_muted)
         # The brand follows the name's last line, however many it has.
         self._brand.place(left, top - (nh or line_height(name_font, font_m, True)) - bh)
         return top

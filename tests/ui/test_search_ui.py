@@ -197,6 +197,98 @@ class _GatedEngine:
         return getattr(self._engine, name)
 
 
+class _RecordingEngine:
+    """The real search engine, noting each first-page query it is asked."""
+
+    def __init__(self, engine: Any) -> None:
+        self._engine = engine
+        self.queries: list[str] = []
+
+    def search(self, query: str, **kwargs: Any) -> Any:
+        if kwargs.get("offset", 0) == 0 and kwargs.get("limit") != 4:  # not the featured products
+            self.queries.append(query)
+        return self._engine.search(query, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+
+async def _finger_down(widget: Any) -> Any:
+    """A finger landing on ``widget`` and staying there (the touch, to move or lift later)."""
+    from kivy.clock import Clock
+    from kivy.tests.common import UnitTestTouch
+
+    touch = UnitTestTouch(*widget.to_window(*widget.center))
+    Clock.schedule_once(lambda _dt: touch.touch_down(), 0)
+    await wait_frames(2)
+    return touch
+
+
+async def _finger_up(touch: Any, at: tuple[float, float] | None = None) -> None:
+    """Lift ``touch``, after sliding it to window position ``at`` if given."""
+    from kivy.clock import Clock
+
+    if at is not None:
+        Clock.schedule_once(lambda _dt: touch.touch_move(*at), 0)
+        await wait_frames(2)
+    Clock.schedule_once(lambda _dt: touch.touch_up(), 0)
+    await wait_frames(3)
+
+
+async def test_the_letter_under_the_finger_is_searched_before_the_lift(kiosk_app: Any) -> None:
+    """The search, and the text of the tiles it fills, are ready while the finger rests on the key."""
+    from screens.widgets import text_textures
+
+    app = kiosk_app
+    search = await open_search(app)
+    engine = _RecordingEngine(app.search_engine)
+    app.search_engine = engine
+    await type_on_keyboard(search, "be")
+    await wait_results(app, search, "be")
+    await settle(app)
+    before = {card.product_id for card in visible_cards(search)}
+    text_textures.clear_cache()  # so that every text the next results draw is rendered anew
+    touch = await _finger_down(search.ids.keyboard.key_for("d"))
+    await wait_for(lambda: "bed" in engine.queries, what="the search for the letter under the finger")
+    await settle(app)  # its answer is back, and the tiles' text rendered
+    # Nothing is typed or shown until the finger lifts.
+    assert search.ids.keyboard.text == "be" and search.shown_query == "be"
+    rendered = {id(texture) for texture, _shown in text_textures._cache.values() if texture is not None}
+    await _finger_up(touch)
+    await wait_results(app, search, "bed")
+    assert engine.queries.count("bed") == 1  # the lift used the search made while the finger was down
+    fresh = [card for card in visible_cards(search) if card.product_id not in before]
+    assert len(fresh) >= 3  # "bed" brought other products into view than "be"
+    # Their names were drawn from textures rendered before the lift.
+    assert all(id(card.name_texture) in rendered for card in fresh)
+
+
+async def test_a_finger_sliding_off_its_key_types_and_records_nothing(kiosk_app: Any) -> None:
+    """The search started when the finger landed is dropped: never shown, never counted as unmet demand."""
+    app = kiosk_app
+    search = await open_search(app)
+    engine = _RecordingEngine(app.search_engine)
+    app.search_engine = engine
+    shown: list[str] = []
+    search.bind(on_results=lambda _s, result: shown.append(result.query))
+    await type_on_keyboard(search, "xqzvw")  # nothing like it in the store
+    await wait_results(app, search, "xqzvw")
+    touch = await _finger_down(search.ids.keyboard.key_for("j"))
+    await wait_for(lambda: "xqzvwj" in engine.queries, what="the search for the letter under the finger")
+    grid = search.ids.results_area
+    await _finger_up(touch, at=grid.to_window(*grid.center))  # slid off the keyboard, lifted elsewhere
+    # The query on screen stays unmet long enough to be recorded; the other one never was typed.
+    await wait_for(lambda: events(app, analytics.SEARCH_NO_RESULTS), timeout=10, what="no-results event")
+    await settle(app)
+    assert [e["query"] for e in events(app, analytics.SEARCH_NO_RESULTS)] == ["xqzvw"]
+    assert search.ids.keyboard.text == "xqzvw" and search.shown_query == "xqzvw"
+    assert "xqzvwj" not in shown
+    # The next tap of that key types it, and shows its own results.
+    await type_on_keyboard(search, "j")
+    await wait_results(app, search, "xqzvwj")
+    assert shown[-1] == "xqzvwj"
+
+
 async def test_latest_keystroke_wins_over_a_slow_older_search(kiosk_app: Any) -> None:
     app = kiosk_app
     search = await open_search(app)
@@ -208,14 +300,16 @@ async def test_latest_keystroke_wins_over_a_slow_older_search(kiosk_app: Any) ->
         await type_on_keyboard(search, "s")
         await wait_for(gated.entered.is_set, what="the slow search to start")
         await type_on_keyboard(search, "ofa")  # typed while "s" is still searching
-        await wait_frames(3)
-        assert shown == []  # nothing newer has overtaken yet: "sofa" waits for the lane
+        # "s" was searched ahead, as the finger landed, on a lane of its own:
+        # the later letters do not wait behind it.
+        await wait_results(app, search, "sofa")
+        assert "s" not in shown
     finally:
         gated.release.set()
-    await wait_results(app, search, "sofa")
+    await settle(app)  # the slow search's answer has come back to the screen
     await wait_frames(5)
-    # The slow "s" finished after "sofa" was typed: its result was dropped, never drawn.
-    assert shown == ["sofa"]
+    # The slow "s" finished after "sofa" was shown: its result was dropped, never drawn.
+    assert "s" not in shown and shown[-1] == "sofa"
     assert search.shown_query == "sofa"
     assert search.total == 10
     assert all("sofa" in c.name.lower() for c in visible_cards(search))
@@ -279,6 +373,10 @@ def _assert_grid_shows(app: Any, search: Any, query: str) -> None:
     assert cards, f"no tiles for {query!r}"
     assert [c.product_id for c in cards] == [h.product_id for h in hits[: len(cards)]]
     assert [d["product_id"] for d in search.ids.grid.data[: len(hits)]] == [h.product_id for h in hits]
+    # What each tile draws is its own product's name (shortened at most), not a recycled tile's last one.
+    for card in cards:
+        drawn = card.shown_name.replace("\n", " ").rstrip("\u2026")
+        assert drawn and " ".join(card.name.split()).startswith(drawn), (card.name, card.shown_name)
 
 
 async def test_new_results_leave_the_scroll_bar_at_rest_and_a_finger_lights_it(kiosk_app: Any) -> None:
