@@ -34,3 +34,17 @@ class CatalogLabel(Label):
 
     def _pick_font(self, *_args: object) -> None:
         self.font_name = font_for(self.text)
+
+    def texture_update(self, *largs: object) -> None:
+        """Render the text into a new texture (Kivy's rewrites the old one when the size is the same).
+
+        On software OpenGL (Mesa llvmpipe) rewriting a texture that an earlier
+        frame drew makes the driver rasterise everything queued in the frame
+        being drawn first and wait for it: the search heading and the query
+        field, rewritten on every keystroke, cut each results frame into three
+        rasterisations (5-7 ms more per frame, docs/benchmarks-ui-screens.md,
+        session 9). A new texture is never referenced by a queued draw.
+        """
+        if self._label is not None:
+            self._label.texture = None
+        super().texture_update(*largs)

@@ -323,6 +323,22 @@ async def test_chinese_catalog_text_gets_a_font_that_has_the_glyphs(kiosk_app: A
     assert label.font_name == DEFAULT_FONT
 
 
+async def test_new_catalog_text_is_drawn_from_a_new_texture_not_by_rewriting_the_last_one(kiosk_app: Any) -> None:
+    """The search heading and query field change on every key: rewriting the texture the last
+    frame drew makes software OpenGL finish the frame in progress first."""
+    from screens.widgets.labels import CatalogLabel
+
+    label = CatalogLabel(text="12 results for \u201csofa\u201d", size=(600, 40), text_size=(600, 40))
+    label.texture_update()
+    first = label.texture
+    first_pixels = first.pixels
+    label.text = "13 results for \u201csofas\u201d"  # same size: Kivy's Label would reuse the texture
+    label.texture_update()
+    assert label.texture is not first and label.texture.size == first.size
+    assert first.pixels == first_pixels  # the texture drawn before was left as it was
+    assert label.texture.pixels != first_pixels
+
+
 class ProbeSearchScreen(KioskScreen):
     """Stands in for the search screen: counts how often it is prepared."""
 
