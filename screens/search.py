@@ -161,11 +161,6 @@ class _FirstPage:
         """The result if it is there within ``timeout`` seconds, else None."""
         return self.result if self._done.wait(timeout) else None
 
-    @property
-    def done(self) -> bool:
-        """The search has returned (or failed)."""
-        return self._done.is_set()
-
 
 class ResultsGrid(ScissorClipMixin, RecycleView):
     """The result tiles: a recycled grid, so thousands of hits cost what one screen costs.

@@ -204,9 +204,10 @@ class OnScreenKeyboard(DrawnIntoTexture, BoxLayout):
         if value == LAYER:
             self.layer = "accents" if self.layer == "letters" else "letters"
             return
-        if value == SPACE and (not self.text or self.text.endswith(" ")):
-            return  # leading or double spaces never change a search
-        self.text = typed(self.text, value, self.max_length)
+        text = typed(self.text, value, self.max_length)
+        if value == SPACE and text == self.text:
+            return  # a leading or double space never changes a search: not even a key event
+        self.text = text
         self.dispatch("on_key", value)
 
     def key_for(self, value: str) -> KeyboardKey | None:
