@@ -99,14 +99,19 @@ class _TileTexts(NamedTuple):
     brand: tuple[Texture | None, str]
 
 
+def _pad(theme: Any) -> float:
+    """A tile's inner margin."""
+    return theme.gap * 1.2
+
+
 def _side_picture(theme: Any, w: float, h: float) -> float:
     """The picture's edge in a wide tile (picture beside the text)."""
-    return max(0.0, min(h - 2 * theme.gap * 1.2, w * 0.42))
+    return max(0.0, min(h - 2 * _pad(theme), w * 0.42))
 
 
 def _text_width(theme: Any, w: float, h: float) -> float:
     """The width of the text column of a ``w`` x ``h`` tile."""
-    pad = theme.gap * 1.2
+    pad = _pad(theme)
     if w >= h * WIDE_TILE:
         return max(1.0, w - 3 * pad - _side_picture(theme, w, h))
     return max(1.0, w - 2 * pad)
@@ -358,7 +363,7 @@ class ProductCard(RecycleDataViewBehavior, ButtonBehavior, Widget):
         Returns:
             The picture's box: ``(x, y, width, height)``.
         """
-        pad = theme.gap * 1.2
+        pad = _pad(theme)
         gap = theme.gap / 2
         width = _text_width(theme, w, h)
         if w >= h * WIDE_TILE:
@@ -366,17 +371,15 @@ class ProductCard(RecycleDataViewBehavior, ButtonBehavior, Widget):
             box = (x + pad, y + pad, side, side)
             left = x + 2 * pad + side
             name_top = self._place_texts(theme, left, y + pad, width, y + h - pad)
-            skeleton_x, skeleton_w = left, width
         else:
-            inner = width
-            name_top = self._place_texts(theme, x + pad, y + pad, inner, None)
-            box = (x + pad, name_top + gap, inner, max(0.0, y + h - pad - name_top - gap))
-            skeleton_x, skeleton_w = x + pad, inner
+            left = x + pad
+            name_top = self._place_texts(theme, left, y + pad, width, None)
+            box = (left, name_top + gap, width, max(0.0, y + h - pad - name_top - gap))
         image = self.ids.get("image")
         if image is not None:
             image.pos = box[:2]
             image.size = box[2:]
-        self._draw_skeleton(theme, not self.product_id, skeleton_x, name_top, skeleton_w, theme.font_m)
+        self._draw_skeleton(theme, not self.product_id, left, name_top, width, theme.font_m)
         return box
 
     def _place_texts(self, theme: Any, left: float, bottom: float, width: float, top: float | None) -> float:
