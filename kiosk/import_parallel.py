@@ -506,17 +506,25 @@ def split(path: Path, fmt: str, parts: int, first: float = 0.0) -> list[Part]:
                 target = max(int(size * (first + (1 - first) * (k - 1) / (parts - 1))), pos)
             else:
                 target = max(int(size * k / parts), pos)
-            skipped = fh.read(target - pos)
-            pos = target
-            quotes += skipped.count(b'"')
-            lines += skipped.count(b"\n")
-            while True:
-                line = fh.readline()  # to the next line start
-                pos += len(line)
-                lines += 1
-                quotes += line.count(b'"')
-                if not line or fmt != "csv" or quotes % 2 == 0:
-                    break
+            if fmt != "csv":
+                # A JSON line holds no raw line break: the cut is the next
+                # line start, and nothing before it need be read (counting
+                # the 35 MB before a 200k catalog's cut cost 0.08 s, before
+                # any worker could start).
+                fh.seek(target)
+                pos = target + len(fh.readline())
+            else:
+                skipped = fh.read(target - pos)
+                pos = target
+                quotes += skipped.count(b'"')
+                lines += skipped.count(b"\n")
+                while True:
+                    line = fh.readline()  # to the next line start
+                    pos += len(line)
+                    lines += 1
+                    quotes += line.count(b'"')
+                    if not line or quotes % 2 == 0:
+                        break
             if pos >= size:
                 break
             cuts.append(pos)

@@ -279,6 +279,28 @@ def test_the_file_is_cut_at_row_starts_the_first_part_its_share_the_others_equal
         assert all(abs(a - b) < 0.02 for a, b in zip(shares, expected)), (shares, expected)
 
 
+def test_a_jsonl_file_is_cut_at_the_first_line_start_after_each_share(tmp_path: Path) -> None:
+    # A JSONL cut is found without reading the file before it: it must be
+    # the first line start after the share's byte, as a scan from the top
+    # finds it (also when that byte is itself a line start).
+    path = write_jsonl(tmp_path / "c.jsonl", catalog())
+    data = path.read_bytes()
+    starts = [i + 1 for i, byte in enumerate(data) if byte == 0x0A][:-1]
+    for count, first in ((2, 0.47), (3, 0.0), (4, 0.3)):
+        parts = import_parallel.split(path, "jsonl", count, first)
+        for k, part in enumerate(parts[1:], start=1):
+            share = first + (1 - first) * (k - 1) / (count - 1) if first else k / count
+            target = max(int(len(data) * share), parts[k - 1].start)
+            assert part.start == min(s for s in starts if s > target)
+    on_a_line_start = starts[len(starts) // 2]
+    share = on_a_line_start / len(data)
+    while int(len(data) * share) < on_a_line_start:
+        share = share * (1 + 1e-12)
+    assert int(len(data) * share) == on_a_line_start
+    cut = import_parallel.split(path, "jsonl", 2, share)[1].start
+    assert cut == min(s for s in starts if s > on_a_line_start)
+
+
 def test_csv_split_inside_a_quoted_cell_is_declined(both: Callable[..., Any], tmp_path: Path) -> None:
     # Every description is a quoted cell over three lines. A stray quote in
     # an unquoted cell (12" ruler: the CSV reader keeps it as text) throws
