@@ -40,8 +40,8 @@ saved index (the first search builds it, as before). Nothing here changes
 what the import writes to the catalog.
 
 Run as ``python -m kiosk.import_index IMPORTER_PID OUT`` by the importer
-only; it reads its request as a JSON line on stdin and writes the pickle
-to ``OUT``.
+only; it reads the name of its request (a JSON file) as a line on stdin
+and writes the pickle to ``OUT``.
 """
 
 from __future__ import annotations
@@ -136,7 +136,8 @@ def _builder_main() -> int:
     import kiosk.search.loader  # noqa: F401
 
     cpu = {"start": time.process_time()}
-    request = json.loads(sys.stdin.readline())
+    # The request is a file; stdin only says where (see IndexBuilder.build).
+    request = json.loads(Path(sys.stdin.readline().strip()).read_bytes())
     started = time.process_time()
     index = build_index([Path(p) for p in request["search_files"]], request["categories"],
                         request["category_ids"], request.get("order"))
@@ -180,7 +181,18 @@ class IndexBuilder:
         request = {"search_files": [str(p) for p in search_files],
                    "categories": [astuple(c) for c in categories], "category_ids": category_ids,
                    "order": order}
-        self._send(request)
+        # Written to a file, and only its name down the pipe: the request
+        # (the category tree and the path map, ~90 KB for the 200k catalog)
+        # is more than a pipe holds, and writing it there kept the importer
+        # waiting until the builder, still starting, read it (0.06 s).
+        path = self.out.with_name(self.out.name + ".request.json")
+        try:
+            path.write_bytes(json.dumps(request).encode())
+        except OSError as exc:  # no room for it: the first search builds the index
+            _log.info("search index not built with the import: %s", exc)
+            self.stop()
+            return
+        self._send(str(path))
         self._asked = True
 
     def done(self) -> bool:
@@ -217,10 +229,10 @@ class IndexBuilder:
                   time.time() - result["built_at"], time.time() - result["saved_at"])
         return data
 
-    def _send(self, request: dict[str, Any]) -> bool:
+    def _send(self, line: str) -> bool:
         assert self.proc is not None and self.proc.stdin is not None
         try:
-            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+            self.proc.stdin.write(line.encode() + b"\n")
             self.proc.stdin.flush()
         except OSError:  # it ended (failed to start, or killed)
             return False
