@@ -419,3 +419,28 @@ def test_a_column_of_barcodes_is_checked_exactly_as_code_by_code(codes: list[str
     assert _normal_codes(codes) == [_normal_code(c) for c in codes]
     valid = [EAN13, EAN13_B] * 3
     assert _normal_codes(valid) == valid
+
+
+def _with_check_digit(first12: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first12, (1, 3) * 6))
+    return first12 + str(-total % 10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.from_regex(r"\A[0-9]{12}\Z").map(_with_check_digit), min_size=1, max_size=40),
+       st.data())
+def test_a_column_of_right_ean13_codes_with_one_wrong_character_is_checked_as_code_by_code(
+        codes: list[str], data: st.DataObject) -> None:
+    # The usual column (every code a right EAN-13) is checked at once, all
+    # codes' digit sums side by side in one integer; a single wrong digit,
+    # a non-ASCII digit or any other character anywhere must still decline
+    # exactly that code, as the one-by-one check does.
+    from kiosk.records_fast import _normal_code, _normal_codes
+
+    assert _normal_codes(codes) == codes
+    if data.draw(st.booleans()):
+        i = data.draw(st.integers(0, len(codes) - 1))
+        pos = data.draw(st.integers(0, 12))
+        char = data.draw(st.one_of(st.sampled_from("0123456789٣３ a\x00"), st.characters()))
+        codes[i] = codes[i][:pos] + char + codes[i][pos + 1:]
+    assert _normal_codes(codes) == [_normal_code(c) for c in codes]
