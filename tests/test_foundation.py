@@ -24,6 +24,32 @@ def test_database_uses_wal_and_foreign_keys(engine: Engine) -> None:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
 
 
+def test_a_new_database_gets_16_kib_pages_and_an_existing_one_keeps_its_own(tmp_path: Path) -> None:
+    from kiosk.db import PAGE_SIZE
+
+    new = tmp_path / "new.sqlite3"
+    open_db(new).dispose()
+    with sqlite3.connect(new) as conn:
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 16384
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    # A kiosk's database made before (SQLite's 4 KiB pages, staff data in
+    # it): opened, migrated and written as before, its pages untouched.
+    old = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE kept (note TEXT)")
+        conn.execute("INSERT INTO kept VALUES ('staff note')")
+    eng = open_db(old)
+    with eng.begin() as conn:
+        conn.execute(insert(Scene).values(id="s1", title="Cozy", version=1, updated_at=datetime.now(timezone.utc)))
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+        assert conn.exec_driver_sql("SELECT note FROM kept").scalar() == "staff note"
+    eng.dispose()
+    with sqlite3.connect(old) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT title FROM scenes").fetchone()[0] == "Cozy"
+
+
 def test_migrations_create_schema_and_keep_staff_data(db_path: Path) -> None:
     eng = open_db(db_path)
     assert {"products", "variants", "barcodes", "scenes", "events"} <= set(inspect(eng).get_table_names())
