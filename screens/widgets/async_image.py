@@ -175,18 +175,24 @@ class CatalogImage(Image):
         seq = self._seq
         ref = self.ref
         box = (int(self.decode_box[0]), int(self.decode_box[1]))
+        tex = None
+        if ref:
+            with _cache_lock:
+                tex = _cache.get((ref, box))
+                if tex is not None:
+                    _cache.move_to_end((ref, box))
+        if tex is not None:
+            # Straight from one picture to the next: a recycled result tile
+            # does not go through the placeholder (each step is a round of
+            # property events and placing, for a dozen tiles per keystroke).
+            self.missing = False
+            self._show(tex)
+            return
         self.loaded = False
         self.missing = False
         self.texture = None
         if not ref:
             self.missing = True
-            return
-        with _cache_lock:
-            tex = _cache.get((ref, box))
-            if tex is not None:
-                _cache.move_to_end((ref, box))
-        if tex is not None:
-            self._show(tex)
             return
         app = App.get_running_app()
         cache_dir = app.config_obj.image_cache_dir if app is not None and hasattr(app, "config_obj") else None
@@ -281,10 +287,11 @@ class TileImage(CatalogImage):
         self.canvas.before.add(self._bar_color)
         for bar in self._bars:
             self.canvas.before.add(bar)
+        self._placing = False
         for prop in ("pos", "size", "texture", "loaded"):
             self.fbind(prop, self._place_picture)
         for prop in ("picture_pos", "picture_size", "loaded", "backdrop"):
-            self.fbind(prop, self._place_bars)
+            self.fbind(prop, self._bars_changed)
         self.fbind("size", self._fit_decode_box)
         self._fit_decode_box()
         self._place_picture()
@@ -304,15 +311,25 @@ class TileImage(CatalogImage):
         tex = self.texture
         (x, y), (w, h) = self.pos, self.size
         if tex is None or not self.loaded:
-            self.picture_pos, self.picture_size = [x, y], [w, h]
-            return
-        tw, th = tex.size
-        if self._drawn_as_decoded((int(w), int(h)), tw, th):
-            pw, ph = float(tw), float(th)
+            pos, size = [x, y], [w, h]
         else:
-            pw, ph = self.norm_image_size
-        self.picture_size = [pw, ph]
-        self.picture_pos = [round(x + (w - pw) / 2), round(y + (h - ph) / 2)]
+            tw, th = tex.size
+            if self._drawn_as_decoded((int(w), int(h)), tw, th):
+                pw, ph = float(tw), float(th)
+            else:
+                pw, ph = self.norm_image_size
+            pos, size = [round(x + (w - pw) / 2), round(y + (h - ph) / 2)], [pw, ph]
+        # Both first, then the bars once (not once per property).
+        self._placing = True
+        try:
+            self.picture_pos, self.picture_size = pos, size
+        finally:
+            self._placing = False
+        self._place_bars()
+
+    def _bars_changed(self, *_args: Any) -> None:
+        if not self._placing:
+            self._place_bars()
 
     def _place_bars(self, *_args: Any) -> None:
         """The two bars between the box's edges and a picture of another shape (none without a picture)."""

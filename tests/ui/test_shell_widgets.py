@@ -231,6 +231,44 @@ async def test_result_tiles_decode_pictures_at_the_size_they_are_shown(kiosk_app
                        what="the decoder processes at nice 19")
 
 
+async def test_a_tile_refilled_with_a_cached_picture_goes_straight_to_it(kiosk_app: Any) -> None:
+    """A recycled result tile shows its next picture without passing through the placeholder.
+
+    A keystroke refills a dozen tiles; each detour through the placeholder
+    was a round of property events and placing per tile before the frame.
+    The bars beside a picture of another shape still follow it.
+    """
+    from kiosk.image_cache import ImageCache
+    from PIL import Image as PILImage
+
+    from screens.widgets.async_image import TileImage, clear_cache
+
+    cache = ImageCache(kiosk_app.config_obj.image_cache_dir, scan=False)
+    square, wide = "https://cdn.example/square.jpg", "https://cdn.example/wide.jpg"
+    PILImage.new("RGB", (800, 800), (40, 120, 60)).save(cache.path_for(square), format="JPEG")
+    PILImage.new("RGB", (800, 400), (120, 40, 60)).save(cache.path_for(wide), format="JPEG")
+    clear_cache()
+    box = dict(size_hint=(None, None), size=(300, 200), pos=(10, 20), backdrop=(1, 1, 1, 1))
+    # Decode both once (two tiles), so that both are in the texture cache.
+    first, other = TileImage(ref=square, **box), TileImage(ref=wide, **box)
+    await wait_for(lambda: first.loaded and other.loaded, what="both pictures")
+    assert list(first.picture_size) == [200, 200]
+    (left, right) = first._bars
+    assert tuple(left.size) == (50, 200) and tuple(right.pos) == (260, 20)  # bars beside the square
+
+    seen: list[tuple[str, bool]] = []
+    first.bind(loaded=lambda img, v: seen.append(("loaded", v)),
+               texture=lambda img, v: seen.append(("texture", v is not None)))
+    first.ref = wide
+    assert first.texture is other.texture and first.loaded  # at once, from the cache
+    assert ("loaded", False) not in seen and ("texture", False) not in seen  # no placeholder on the way
+    assert list(first.picture_size) == [300, 150] and list(first.picture_pos) == [10, 45]
+    # A picture as wide as its box: the bars go below and above it.
+    (below, above) = first._bars
+    assert tuple(below.pos) == (10, 20) and tuple(below.size) == (300, 25)
+    assert tuple(above.pos) == (10, 195) and tuple(above.size) == (300, 25)
+
+
 async def test_pictures_wait_while_a_finger_is_on_a_key(kiosk_app: Any) -> None:
     """A frame of pictures begun just before the finger lifts would hold up that letter's results."""
     from kivy.clock import Clock
