@@ -161,6 +161,32 @@ def test_categories_first_seen_after_a_batch_within_a_part_are_made(both: Callab
     assert all(p[4] is not None for p in bulk[1]["products"]), "every product has its category"
 
 
+def test_products_copied_before_or_after_their_categories_are_made_get_the_same_ones(
+        both: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A part copied while a category batch is pending gets its products'
+    # categories at the end (UPDATE); a part copied once every category is
+    # made takes them in the copy itself. Both in one import: each part is
+    # copied as soon as it is staged, the last after the builder's request
+    # made the last batch; every product its own category, batches of 7.
+    monkeypatch.setattr(importer, "BATCH_PRODUCTS", 7)
+    monkeypatch.setattr(import_parallel._Workers, "finished", lambda self, i: False)
+    ways: list[tuple[list[str], set[str]]] = []
+    real_end = import_parallel._Copier._categories_end
+
+    def spy(self: Any) -> None:
+        ways.append((list(self.names), set(self._categorised)))
+        real_end(self)
+
+    monkeypatch.setattr(import_parallel._Copier, "_categories_end", spy)
+    products = [{**p, "category": ["Aisle", f"Shelf {i}"]} for i, p in enumerate(catalog())]
+    bulk, plain, took = both(write_jsonl(tmp_path / "c.jsonl", products), workers=3)
+    assert took
+    assert bulk == plain
+    assert all(p[4] is not None for p in bulk[1]["products"]), "every product has its category"
+    names, categorised = ways[0]
+    assert len(names) == 3 and names[-1] in categorised and set(names) - categorised, ways
+
+
 def test_a_first_bulk_import_leaves_every_reference_valid_and_foreign_keys_on(tmp_path: Path,
                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     # The copy into an empty catalog runs without SQLite's per-row foreign key lookups.
