@@ -43,6 +43,12 @@ BUSY_TIMEOUT_MS = 5000
 #: in WAL ~40 us instead of ~30 us, and a WAL file of up to 16 MB between
 #: checkpoints instead of 4 (docs/benchmarks-import.md, session 10).
 PAGE_SIZE = 16384
+#: The WAL file is cut back to this size when a checkpoint lets it restart
+#: (``PRAGMA journal_size_limit``). SQLite otherwise keeps the file at the
+#: size of the largest transaction since the database was opened (a nightly
+#: re-import or full sync), for as long as the kiosk runs; the everyday
+#: checkpoints (every 1,000 pages) stay within this size.
+WAL_SIZE_LIMIT = 16 * 1024 * 1024
 
 # ``revision = "..."`` / ``down_revision = "..."`` lines of an Alembic script.
 _REV_RE = re.compile(r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*['"]?([^'"\s]*)['"]?""", re.M)
@@ -54,8 +60,9 @@ def apply_sqlite_pragmas(dbapi_conn: sqlite3.Connection, busy_timeout_ms: int = 
                          page_size: int | None = None) -> None:
     """Set the house pragmas on a fresh pysqlite connection.
 
-    WAL, ``synchronous=NORMAL``, a busy timeout and foreign keys. Shared by
-    the kiosk cache and the central service's SQLite backend.
+    WAL (its file cut back to :data:`WAL_SIZE_LIMIT` after big writes),
+    ``synchronous=NORMAL``, a busy timeout and foreign keys. Shared by the
+    kiosk cache and the central service's SQLite backend.
 
     Args:
         dbapi_conn: The new connection.
@@ -82,6 +89,7 @@ def apply_sqlite_pragmas(dbapi_conn: sqlite3.Connection, busy_timeout_ms: int = 
         # WAL on this connection too. Meanwhile this connection reads the
         # catalog as it was before the import.
         log.info("database opened during a first import: WAL once it ends")
+    cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cur.execute("PRAGMA foreign_keys=ON")

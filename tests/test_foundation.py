@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,6 +49,29 @@ def test_a_new_database_gets_16_kib_pages_and_an_existing_one_keeps_its_own(tmp_
     with sqlite3.connect(old) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT title FROM scenes").fetchone()[0] == "Cozy"
+
+
+def test_the_wal_file_is_cut_back_after_a_big_write(tmp_path: Path) -> None:
+    """A nightly re-import or full sync must not leave a WAL file of its size on the kiosk's disk."""
+    from kiosk.db import WAL_SIZE_LIMIT
+
+    path = tmp_path / "kiosk.sqlite3"
+    wal = Path(f"{path}-wal")
+    eng = open_db(path)
+    blob = os.urandom(1024 * 1024)
+    with eng.begin() as conn:  # one transaction of ~1.5x the limit (a big sync)
+        conn.exec_driver_sql("CREATE TABLE big (b BLOB)")
+        for _ in range(WAL_SIZE_LIMIT * 3 // 2 // len(blob)):
+            conn.exec_driver_sql("INSERT INTO big VALUES (?)", (blob,))
+    assert wal.stat().st_size > WAL_SIZE_LIMIT  # the whole transaction went through the WAL
+    with eng.begin() as conn:  # the commit's checkpoint copied it into the database
+        conn.exec_driver_sql("DELETE FROM big")
+    with eng.begin() as conn:  # the next write restarts the WAL: cut back to the limit
+        conn.exec_driver_sql("INSERT INTO big VALUES (x'00')")
+    assert wal.stat().st_size <= WAL_SIZE_LIMIT
+    with eng.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM big").scalar() == 1  # nothing lost
+    eng.dispose()
 
 
 def test_migrations_create_schema_and_keep_staff_data(db_path: Path) -> None:
