@@ -287,11 +287,10 @@ class TileImage(CatalogImage):
         self.canvas.before.add(self._bar_color)
         for bar in self._bars:
             self.canvas.before.add(bar)
-        self._placing = False
+        # Placing the picture places the bars beside it; only their colour changes on its own.
         for prop in ("pos", "size", "texture", "loaded"):
             self.fbind(prop, self._place_picture)
-        for prop in ("picture_pos", "picture_size", "loaded", "backdrop"):
-            self.fbind(prop, self._bars_changed)
+        self.fbind("backdrop", self._place_bars)
         self.fbind("size", self._fit_decode_box)
         self._fit_decode_box()
         self._place_picture()
@@ -319,17 +318,8 @@ class TileImage(CatalogImage):
             else:
                 pw, ph = self.norm_image_size
             pos, size = [round(x + (w - pw) / 2), round(y + (h - ph) / 2)], [pw, ph]
-        # Both first, then the bars once (not once per property).
-        self._placing = True
-        try:
-            self.picture_pos, self.picture_size = pos, size
-        finally:
-            self._placing = False
-        self._place_bars()
-
-    def _bars_changed(self, *_args: Any) -> None:
-        if not self._placing:
-            self._place_bars()
+        self.picture_pos, self.picture_size = pos, size
+        self._place_bars()  # once, with both in place
 
     def _place_bars(self, *_args: Any) -> None:
         """The two bars between the box's edges and a picture of another shape (none without a picture)."""
