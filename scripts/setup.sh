@@ -36,3 +36,8 @@ if [ "$mode" = test ]; then
 else
   .venv/bin/python -m pip install -q -e .
 fi
+# The project's own modules compiled to bytecode now: an editable install
+# leaves them as sources, and a kiosk whose Python does not write bytecode
+# (a read-only install, PYTHONDONTWRITEBYTECODE) would compile them again at
+# every start (~20-35 ms of its cold start here; docs/benchmarks-ui.md).
+.venv/bin/python -m compileall -q -j 0 kiosk screens main.py >/dev/null
