@@ -94,7 +94,9 @@ from screens.workers import run_in_background
 
 log = logging.getLogger(__name__)
 
-
+#: Built while attract idles after start-up (``KioskApp._prebuild_screens``),
+#: the likeliest first tap first.
+PREBUILT_SCREENS = ("home", "search", "product", "scene", "cart", "handoff")
 HISTORY_LIMIT = 40
 #: How often a thread holding the GIL is asked to hand it over (Python's
 #: default is 5 ms). A search, page fetch or picture decode on a worker
@@ -339,7 +341,7 @@ class KioskApp(App):
         # After the first interactive frame (a 0 timeout runs next frame), make
         # the database engine (SQLAlchemy was left unloaded to get here sooner),
         # load the modules the other screens' background work uses, start the
-        # sync worker and build the home screen, so the first customer waits for
+        # sync worker and build the customer screens, so the first customer waits for
         # none of them.
         Clock.schedule_once(self._warm_up, 0)
 
@@ -353,8 +355,7 @@ class KioskApp(App):
             app = app_ref()
             if app is not None:
                 app._start_sync(sync_worker)
-                app._prebuild_home()
-                app._collect_while_idle()
+                app._prebuild_screens()
 
         def failed(exc: BaseException) -> None:
             # Nothing lost: each screen's work opens the engine and imports what it needs itself.
@@ -383,14 +384,37 @@ class KioskApp(App):
         gc.collect()
         log.debug("idle full collection in %.0f ms", (time.perf_counter() - started) * 1000)
 
-    def _prebuild_home(self) -> None:
-        """Build the home screen while attract idles: the first touch then shows it at once."""
-        if self.root is None or self.session.state is not State.ATTRACT or self.get_screen("home") is not None:
-            return  # a customer got there first (or the app is stopping)
-        try:
-            self._ensure_screen("home")
-        except Exception:  # noqa: BLE001 - built on first use instead
-            log.warning("home screen could not be built ahead", exc_info=True)
+    def _prebuild_screens(self, names: tuple[str, ...] = PREBUILT_SCREENS) -> None:
+        """Build the customer screens while attract idles, one a frame; then a full collection.
+
+        A screen's first build runs on the UI thread: 20-110 ms here (search,
+        with its keyboard and filter chips, ~90 ms; the cart ~80 ms), about
+        twice that on a slower kiosk PC. Built on first use, each of them
+        would hold up the first customer after a start at the tap that first
+        reaches it. One screen a frame, the likeliest first tap first, so a
+        touch meanwhile waits for one build at most; a customer who starts a
+        session stops the chain (the rest are built on first use, as before).
+
+        Args:
+            names: The screens still to build, in order.
+        """
+        if (not names or self._stopping or self.root is None
+                or self.session.state is not State.ATTRACT):
+            self._collect_while_idle()
+            return
+        if self.get_screen(names[0]) is None:
+            try:
+                self._ensure_screen(names[0])
+            except Exception:  # noqa: BLE001 - built (or reported) on first use instead
+                log.warning("screen %r could not be built ahead", names[0], exc_info=True)
+        app_ref = weakref.ref(self)  # a stopped app is freed, pending clock event or not
+
+        def next_screen(_dt: float) -> None:
+            app = app_ref()
+            if app is not None:
+                app._prebuild_screens(names[1:])
+
+        Clock.schedule_once(next_screen, 0)
 
     def _start_sync(self, worker: Any) -> None:
         """Start the sync worker made by ``_warm_up_worker`` (never blocks the UI)."""

@@ -12,6 +12,7 @@ from kiosk import analytics
 from kiosk.models import Event, Variant
 from tests.ui.catalog import LITERAL_NAME, SOFA_GREEN, SOFA_GREEN_EAN, UNKNOWN_EAN
 from screens.base import KioskScreen
+from screens.registry import SCREENS
 from tests.ui.conftest import settle, tap, type_keys, wait_for, wait_frames
 
 pytestmark = [pytest.mark.ui, pytest.mark.asyncio]
@@ -45,6 +46,21 @@ async def test_full_collections_run_between_customers(kiosk_app: Any) -> None:
     app.end_session()
     await wait_for(lambda: gc.get_stats()[2]["collections"] > before, timeout=5, what="a full collection")
     assert gc.get_freeze_count() == 0, "nothing is frozen (frozen objects dropped in cycles are never freed)"
+
+
+async def test_every_customer_screen_is_built_while_attract_idles(kiosk_app: Any) -> None:
+    from screens.app import PREBUILT_SCREENS
+
+    app = kiosk_app
+    # Built on first use, a screen holds up the first customer after a start
+    # at the tap that first reaches it (search ~90 ms, cart ~80 ms here).
+    await wait_for(lambda: all(app.get_screen(name) is not None for name in PREBUILT_SCREENS),
+                   timeout=10, what="the customer screens built ahead")
+    assert app.current_screen == "attract", "built behind attract, nothing shown"
+    assert set(PREBUILT_SCREENS) == {e.name for e in SCREENS} - {"attract"}, "every customer screen"
+    await start_session(app)
+    await tap(topbar(app).ids.cart_button)
+    await wait_for(lambda: app.current_screen == "cart", what="the cart, already built")
 
 
 async def test_touching_attract_starts_a_session_on_home(kiosk_app: Any) -> None:
