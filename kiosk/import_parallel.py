@@ -53,6 +53,7 @@ import contextlib
 import json
 import logging
 import os
+import select
 import sqlite3
 import subprocess
 import sys
@@ -182,6 +183,8 @@ class _Stager:
         # through a call of its own: 0.1 s per 10,000 products).
         self.search = search_file(out) if search else None
         self._search_rows: list[tuple[Any, ...]] = []
+        # The index builder's own part (see _worker_main): its rows stay here, never written.
+        self.keep_search_rows = False
 
     @property
     def products(self) -> int:
@@ -260,7 +263,7 @@ class _Stager:
             self.db.close()
 
     def write_search_rows(self) -> None:
-        if self.search is not None:
+        if self.search is not None and not self.keep_search_rows:
             import marshal
 
             # Version 2: without the back-references of versions 3-4, which
@@ -323,6 +326,11 @@ class _DirectStager(_Stager):
 def search_file(out: Path) -> Path:
     """Where the worker staging ``out`` puts the search index's rows of its products."""
     return out.with_suffix(".search")
+
+
+def index_file(out: Path) -> Path:
+    """Where the index builder (the worker staging ``out``) writes the pickled index."""
+    return out.parent / "search-index.pickle"
 
 
 # The catalog columns of the staged rows (see _STAGE_SCHEMA; a product's ``cat``
@@ -425,12 +433,14 @@ def _csv_objects(path: Path, part: Part, warnings: list[str]) -> Iterator[Any]:
         raise Decline("not UTF-8") from None
 
 
-def stage_part(path: Path, fmt: str, part: Part, out: Path, search: bool = False) -> dict[str, Any]:
+def stage_part(path: Path, fmt: str, part: Part, out: Path, search: bool = False,
+               held: list[tuple[Any, ...]] | None = None) -> dict[str, Any]:
     """Validate one part of a catalog file and stage its rows in ``out``.
 
     With ``search``, the search index's rows of its products go to
     :func:`search_file` too (for the import's search index, which
-    kiosk.import_index builds while the importer copies).
+    kiosk.import_index builds while the importer copies), or, given
+    ``held``, into that list instead (the builder's own part).
 
     Returns:
         ``{"ok": True, "products": n, "variants": m, "warnings": [...]}``, or
@@ -441,12 +451,15 @@ def stage_part(path: Path, fmt: str, part: Part, out: Path, search: bool = False
 
     gc.disable()  # many short-lived objects, no cycles (see kiosk.importer)
     stager = _Stager(out, search)
+    stager.keep_search_rows = held is not None
     try:
         warnings = _stage(path, fmt, part, stager)
     except (Decline, RecordError) as exc:
         return {"ok": False, "why": str(exc)}
     finally:
         stager.close()
+        if held is not None:
+            held.extend(stager._search_rows)
     return {"ok": True, "products": stager.products, "variants": stager.variants, "warnings": warnings}
 
 
@@ -472,9 +485,23 @@ def _worker_main(argv: list[str]) -> int:
     args = json.loads(argv[0])
     die_with_parent(args["parent"])
     part = Part(**args["part"])
-    result = stage_part(Path(args["path"]), args["format"], part, Path(args["out"]), args.get("search", False))
-    sys.stdout.write(json.dumps(result))
-    return 0
+    out = Path(args["out"])
+    # The last part's worker goes on as the import's index builder
+    # (kiosk.import_index): its own products' search rows stay in memory.
+    builds = bool(args.get("builds"))
+    held: list[tuple[Any, ...]] | None = [] if builds else None
+    result = stage_part(Path(args["path"]), args["format"], part, out, args.get("search", False), held)
+    sys.stdout.write(json.dumps(result) + "\n")
+    sys.stdout.flush()
+    if held is None or not result["ok"]:
+        return 0
+    from kiosk.import_index import serve_request
+
+    # The index's modules, while the importer reads the result and makes
+    # the last categories (the request comes after that).
+    import kiosk.search.inverted  # noqa: F401
+
+    return serve_request(index_file(out), {str(search_file(out)): held})
 
 
 # ---------------------------------------------------------------- importer side
@@ -538,7 +565,12 @@ def split(path: Path, fmt: str, parts: int, first: float = 0.0) -> list[Part]:
 
 
 class _Workers:
-    """Worker processes for the parts of a file, at most ``slots`` running at a time, started in part order."""
+    """Worker processes for the parts of a file, at most ``slots`` running at a time, started in part order.
+
+    With ``search`` the workers also stage the search index's rows, and the
+    last part's worker, once its part is staged, goes on as the index
+    builder (:meth:`index_builder`; kiosk.import_index).
+    """
 
     def __init__(self, path: Path, fmt: str, parts: list[Part], outs: list[Path], slots: int,
                  search: bool = False) -> None:
@@ -546,40 +578,70 @@ class _Workers:
         # The workers import this package from where this process found it.
         root = str(Path(__file__).resolve().parents[1])
         self.env["PYTHONPATH"] = root + (os.pathsep + self.env["PYTHONPATH"] if self.env.get("PYTHONPATH") else "")
-        # With ``search`` the workers also stage the search index's rows (kiosk.import_index).
         self.search = search
         self.search_files = [search_file(out) for out in outs]
+        self.builder_out = index_file(outs[-1])
+        self.builder_errors = outs[-1].parent / "index-builder.err"
         self.args = [json.dumps({"path": str(path), "format": fmt, "out": str(out), "parent": os.getpid(),
-                                 "search": search,
+                                 "search": search, "builds": search and i == len(parts) - 1,
                                  "part": {"start": part.start, "end": part.end, "first": part.first,
                                           "last": part.last, "boundary_line": part.boundary_line}})
-                     for part, out in zip(parts, outs)]
+                     for i, (part, out) in enumerate(zip(parts, outs))]
         self.procs: list[subprocess.Popen[bytes]] = []
         self.slots = slots
         self._top_up(0)
 
+    def _builds(self, i: int) -> bool:
+        return self.search and i == len(self.args) - 1
+
     def _top_up(self, done: int) -> None:
         while len(self.procs) < len(self.args) and len(self.procs) - done < self.slots:
-            self.procs.append(subprocess.Popen([sys.executable, "-m", "kiosk.import_parallel",
-                                                self.args[len(self.procs)]], env=self.env,
-                                               stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+            i = len(self.procs)
+            cmd = [sys.executable, "-m", "kiosk.import_parallel", self.args[i]]
+            if not self._builds(i):
+                self.procs.append(subprocess.Popen(cmd, env=self.env, stdout=subprocess.PIPE,
+                                                   stderr=subprocess.PIPE))
+                continue
+            # The builder: its result line is read while it runs on (no
+            # buffer in this process holds back what follows it), its
+            # request comes on stdin, and its stderr goes to a file.
+            with open(self.builder_errors, "wb") as errors:
+                self.procs.append(subprocess.Popen(cmd, env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                   stderr=errors, bufsize=0))
 
     def index_builder(self) -> IndexBuilder | None:
-        """Start the process that builds the search index from the staged rows (None: it could not start)."""
-        try:
-            return IndexBuilder(self.env, self.search_files[0].parent / "search-index.pickle")
-        except OSError as exc:
-            _log.info("search index not built with the import: %s", exc)
-            self.search = False
+        """The last part's worker as the search index's builder (None without ``search``, or not started)."""
+        last = len(self.args) - 1
+        if not self._builds(last) or last >= len(self.procs):
             return None
+        return IndexBuilder(self.procs[last], self.builder_out, self.builder_errors)
 
     def finished(self, i: int) -> bool:
-        """True if part ``i``'s worker has ended (:meth:`result` will not wait)."""
-        return i < len(self.procs) and self.procs[i].poll() is not None
+        """True if part ``i``'s worker is done (:meth:`result` will not wait)."""
+        if i >= len(self.procs):
+            return False
+        proc = self.procs[i]
+        if proc.poll() is not None:
+            return True
+        if not self._builds(i) or not hasattr(select, "poll"):
+            return False
+        # The builder runs on after its part: done once its result line is there.
+        assert proc.stdout is not None
+        poller = select.poll()
+        poller.register(proc.stdout, select.POLLIN)
+        return bool(poller.poll(0))
 
     def result(self, i: int) -> dict[str, Any]:
         """Wait for part ``i`` (in order) and start the next part's worker in its slot."""
-        result = _result(self.procs[i])
+        proc = self.procs[i]
+        if self._builds(i):
+            assert proc.stdout is not None
+            line = proc.stdout.readline()  # unbuffered: the rest stays in the pipe for the builder's result
+            result = _parsed(line if line else None, proc.poll() if line else proc.wait(),
+                             lambda: self.builder_errors.read_bytes())
+        else:
+            stdout, stderr = proc.communicate()
+            result = _parsed(stdout, proc.returncode, lambda: stderr)
         self._top_up(i + 1)
         return result
 
@@ -591,15 +653,14 @@ class _Workers:
             proc.communicate()
 
 
-def _result(proc: subprocess.Popen[bytes]) -> dict[str, Any]:
-    """Wait for a worker; raises :class:`Decline` unless it staged its whole part."""
-    stdout, stderr = proc.communicate()
+def _parsed(stdout: bytes | None, returncode: int | None, stderr: Callable[[], bytes]) -> dict[str, Any]:
+    """A worker's result; raises :class:`Decline` unless it staged its whole part."""
     try:
-        result = json.loads(stdout) if proc.returncode == 0 else None
+        result = json.loads(stdout) if stdout is not None and returncode in (0, None) else None
     except ValueError:
         result = None
     if result is None:
-        raise Decline(f"worker failed: {stderr.decode(errors='replace')[-500:]}")
+        raise Decline(f"worker failed: {stderr().decode(errors='replace')[-500:]}")
     if not result["ok"]:
         raise Decline(result["why"])
     return result
@@ -835,7 +896,7 @@ def _import_staged(conn: Connection, names: list[str], pool: _Workers,
             else:
                 warnings.extend(pool.result(i - shift)["warnings"])
             if pool.search and builder is None:
-                # Started once a core is free (its start-up overlaps this copy).
+                # The last part's worker, which goes on as the builder once staged.
                 builder = pool.index_builder()
             if not empty:
                 continue

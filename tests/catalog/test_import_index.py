@@ -254,3 +254,41 @@ def test_a_reimport_of_part_of_the_catalog_saves_no_index(
     assert how == "built"
     assert [h.product_id for h in engine.search("fjordlys").hits] == ["P-1001"]
     assert engine.product_count == len(products)
+
+
+def test_the_last_parts_worker_builds_the_index_no_builder_process_is_started(
+        bulk: list[bool], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Once its part is staged, the last part's worker goes on as the index
+    # builder, from its own rows in memory: no process of its own to start.
+    import subprocess
+
+    started: list[list[str]] = []
+
+    class Spy(subprocess.Popen):  # type: ignore[type-arg]
+        def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+            started.append([str(a) for a in args])
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", Spy)
+    db = tmp_path / "kiosk.sqlite3"
+    imported(write_jsonl(tmp_path / "demo.jsonl", demo_products()), db)
+    assert bulk == [True]
+    assert [cmd[1:3] for cmd in started] == [["-m", "kiosk.import_parallel"]]
+    assert json.loads(started[0][3])["builds"]
+    with sqlite3.connect(db) as conn:
+        index = load_snapshot(conn, current_generation(conn))
+    assert index is not None
+    assert state(index) == state(built_from_catalog(db))
+
+
+def test_a_builder_worker_that_dies_while_staging_declines_with_its_error(tmp_path: Path) -> None:
+    # Its result is read as a line (it runs on after it): no line is a failed worker, and says why.
+    pool = import_parallel._Workers(tmp_path / "missing.jsonl", "jsonl", [import_parallel.Part(0, 10, True, True)],
+                                    [tmp_path / "stage-0.sqlite3"], 1, search=True)
+    try:
+        assert pool.index_builder() is not None
+        with pytest.raises(import_parallel.Decline, match="(?s)worker failed: .*FileNotFoundError"):
+            pool.result(0)
+        assert pool.finished(0)
+    finally:
+        pool.stop()
