@@ -29,7 +29,7 @@ from kiosk.central.settings import DEFAULT_MAX_BODY, Settings, normalise_db_url
 
 
 def _db_url(args: argparse.Namespace) -> str:
-    if args.db:
+    if getattr(args, "db", None):
         return normalise_db_url(str(args.db))
     return Settings.from_env().db_url
 
@@ -262,7 +262,7 @@ def _openapi(args: argparse.Namespace) -> int:
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=None,
+    p.add_argument("--db", default=argparse.SUPPRESS,  # else the one given before the subcommand, if any
                    help="database URL or SQLite path (default: $KIOSK_CENTRAL_DB or central.sqlite3 in the data dir)")
 
 

@@ -10,6 +10,7 @@ import argparse
 import importlib
 import logging
 import sys
+from pathlib import Path
 
 from kiosk import __version__
 from kiosk.config import ConfigError
@@ -30,6 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Store kiosk command line.")
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    # Also before the subcommand (``kiosk --db X search sofa``), as many tools
+    # take them; the subcommands' own --db/--config leave these alone unless
+    # given (their default is SUPPRESS), and win when given.
+    parser.add_argument("--db", default=None, metavar="PATH",
+                        help="database for any subcommand (the same as its own --db)")
+    parser.add_argument("--config", type=Path, default=None, metavar="PATH",
+                        help="TOML configuration file for any subcommand (the same as its own --config)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMAND_MODULES:

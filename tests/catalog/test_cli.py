@@ -75,3 +75,20 @@ def test_load_demo(run_kiosk: Run) -> None:
     found = run_kiosk("lookup", "2080000000017", "--json")
     assert found.returncode == 0, found.stderr
     assert json.loads(found.stdout)["product_id"] == "P-1001"
+
+
+def test_db_may_come_before_the_subcommand_and_the_subcommands_own_wins(run_kiosk: Run, tmp_path: Path) -> None:
+    # run_kiosk points KIOSK_DB at the test's database; these name others.
+    path = write_json_catalog(tmp_path / "catalog.json", small_catalog())
+    store_a, store_b = tmp_path / "a.sqlite3", tmp_path / "b.sqlite3"
+    done = run_kiosk("--db", str(store_a), "import", str(path))
+    assert done.returncode == 0, done.stderr
+    assert run_kiosk("--db", str(store_a), "lookup", EAN13).returncode == 0
+    assert run_kiosk("lookup", EAN13).returncode == 1, "the import went to --db, not to $KIOSK_DB"
+    assert run_kiosk("--db", str(store_b), "lookup", "--db", str(store_a), EAN13).returncode == 0
+    missing = run_kiosk("--db", str(store_a), "lookup", "--db", str(store_b), EAN13)
+    assert missing.returncode == 1 and "no product with barcode" in missing.stderr
+    config = tmp_path / "kiosk.toml"
+    config.write_text("[nonsense]\n", encoding="utf-8")
+    bad = run_kiosk("--config", str(config), "lookup", EAN13)
+    assert bad.returncode == 2 and "nonsense" in bad.stderr, "the config given before the subcommand is read"
