@@ -85,7 +85,7 @@ def die_with_parent(parent: int) -> None:
 
 
 def build_index(search_files: list[Path], categories: list[list[Any]], category_ids: dict[str, str],
-                order: list[str] | None = None, held: dict[str, list[tuple[Any, ...]]] | None = None) -> Any:
+                order: list[str] | None = None, held: dict[str, list[Any]] | None = None) -> Any:
     """The index ``SearchEngine`` would build from the catalog once the staged products are in it.
 
     Args:
@@ -96,8 +96,9 @@ def build_index(search_files: list[Path], categories: list[list[Any]], category_
         category_ids: The file's category paths (JSON) -> category id.
         order: The products' ids in the catalog table's order, when it is
             not the file's (a file merged into a catalog that had them).
-        held: Rows already in memory, by the search file they stand for
-            (the builder's own part: that file was never written).
+        held: ``ProductRow`` objects already in memory, by the search file
+            they stand for (the builder's own part: that file was never
+            written).
 
     Returns:
         The :class:`~kiosk.search.inverted.InvertedIndex` (generation not set).
@@ -115,9 +116,11 @@ def build_index(search_files: list[Path], categories: list[list[Any]], category_
     held = held or {}
     for path in search_files:
         mine = held.get(str(path))
+        if mine is not None:
+            rows.extend(mine)
+            continue
         # One marshal object per part (a list of tuples), read in one call.
-        parts = mine if mine is not None else marshal.loads(Path(path).read_bytes())
-        rows.extend(ProductRow(*t) for t in parts)
+        rows.extend(ProductRow(*t) for t in marshal.loads(Path(path).read_bytes()))
     for row in rows:
         if row.category_id is not None:
             row.category_id = category_ids[row.category_id]
@@ -132,7 +135,7 @@ def build_index(search_files: list[Path], categories: list[list[Any]], category_
     return index
 
 
-def serve_request(out: Path, held: dict[str, list[tuple[Any, ...]]] | None = None) -> int:
+def serve_request(out: Path, held: dict[str, list[Any]] | None = None) -> int:
     """Build the index the request on stdin asks for, pickle it to ``out`` and say so on stdout.
 
     The worker of the import's last part runs this once its part is

@@ -183,7 +183,8 @@ class _Stager:
         # through a call of its own: 0.1 s per 10,000 products).
         self.search = search_file(out) if search else None
         self._search_rows: list[tuple[Any, ...]] = []
-        # The index builder's own part (see _worker_main): its rows stay here, never written.
+        # The index builder's own part (see _worker_main): its rows stay here
+        # as ProductRow objects, never written.
         self.keep_search_rows = False
 
     @property
@@ -241,6 +242,9 @@ class _Stager:
         rows = product_rows(sink.products, sink.variants[self._variants_at:], sink.images, sink.tags,
                             product_columns=_STAGED_PRODUCT, variant_columns=_STAGED_VARIANT,
                             image_columns=_STAGED_IMAGE)
+        if self.keep_search_rows:  # for this process's own index build: as they are
+            self._search_rows.extend(rows)
+            return
         # Plain tuples in field order (marshal: fast, and it cannot run code when read back).
         as_tuple = attrgetter(*(f.name for f in fields(ProductRow)))
         self._search_rows.extend(map(as_tuple, rows))
@@ -434,13 +438,14 @@ def _csv_objects(path: Path, part: Part, warnings: list[str]) -> Iterator[Any]:
 
 
 def stage_part(path: Path, fmt: str, part: Part, out: Path, search: bool = False,
-               held: list[tuple[Any, ...]] | None = None) -> dict[str, Any]:
+               held: list[Any] | None = None) -> dict[str, Any]:
     """Validate one part of a catalog file and stage its rows in ``out``.
 
     With ``search``, the search index's rows of its products go to
     :func:`search_file` too (for the import's search index, which
     kiosk.import_index builds while the importer copies), or, given
-    ``held``, into that list instead (the builder's own part).
+    ``held``, into that list instead, as ``ProductRow`` objects (the
+    builder's own part).
 
     Returns:
         ``{"ok": True, "products": n, "variants": m, "warnings": [...]}``, or
@@ -489,7 +494,7 @@ def _worker_main(argv: list[str]) -> int:
     # The last part's worker goes on as the import's index builder
     # (kiosk.import_index): its own products' search rows stay in memory.
     builds = bool(args.get("builds"))
-    held: list[tuple[Any, ...]] | None = [] if builds else None
+    held: list[Any] | None = [] if builds else None
     result = stage_part(Path(args["path"]), args["format"], part, out, args.get("search", False), held)
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
