@@ -148,6 +148,24 @@ def test_jsonl_bulk_import_gives_the_same_database(both: Callable[..., Any], tmp
     assert bulk[0][0] and bulk[0][4] == sum(len(p["variants"]) for p in catalog())
 
 
+def test_blank_lines_and_crlf_endings_are_read_as_by_the_ordinary_path(both: Callable[..., Any],
+                                                                       tmp_path: Path) -> None:
+    # The bulk path cuts the file and reads each part's lines itself: blank
+    # and whitespace-only lines skipped, a line's own leading space kept, the
+    # last line without its newline, all as the ordinary reader does.
+    lines = [json.dumps(p) for p in catalog()]
+    for i in (3, 120, 250):
+        lines.insert(i, " \t ")
+    lines.insert(60, "")
+    lines[200] = "  " + lines[200]
+    path = tmp_path / "blank.jsonl"
+    path.write_bytes("\r\n".join(lines).encode())
+    bulk, plain, took = both(path)
+    assert took, "the bulk path should have imported this clean file"
+    assert bulk == plain
+    assert bulk[0][0] and bulk[0][1] == len(catalog())
+
+
 def test_categories_first_seen_after_a_batch_within_a_part_are_made(both: Callable[..., Any], tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     # Batches of 7 products, a category of its own for every product: most
