@@ -147,6 +147,11 @@ class KioskApp(App):
     ready = BooleanProperty(False)
     """True once the catalog is open and the search engine warm."""
 
+    warmed_up = BooleanProperty(False)
+    """True once the start-up work after ``ready`` is over: the database engine
+    made, the modules loaded, the customer screens built ahead (or a customer
+    came first) and a full garbage collection done."""
+
     store_name = StringProperty("")
     """The store's name, shown in the top bar."""
 
@@ -401,6 +406,7 @@ class KioskApp(App):
         if (not names or self._stopping or self.root is None
                 or self.session.state is not State.ATTRACT):
             self._collect_while_idle()
+            self.warmed_up = True
             return
         if self.get_screen(names[0]) is None:
             try:

@@ -33,6 +33,20 @@ async def start_session(app: Any) -> None:
     await wait_for(lambda: app.current_screen == "home", what="home after touching attract")
 
 
+def use_screens(app: Any, registry: Any) -> None:
+    """Give the app ``registry`` (probe screens) in place of its own.
+
+    The app builds its customer screens ahead while attract idles
+    (``KioskApp._prebuild_screens``); any it built already are dropped, so
+    that the probes stand in for them from now on.
+    """
+    app._registry = registry
+    for name in registry.names:
+        screen = app.get_screen(name)
+        if screen is not None and type(screen) is not registry.screen_class(name):
+            app.root.sm.remove_widget(screen)
+
+
 async def test_full_collections_run_between_customers(kiosk_app: Any) -> None:
     import gc
 
@@ -54,8 +68,8 @@ async def test_every_customer_screen_is_built_while_attract_idles(kiosk_app: Any
     app = kiosk_app
     # Built on first use, a screen holds up the first customer after a start
     # at the tap that first reaches it (search ~90 ms, cart ~80 ms here).
-    await wait_for(lambda: all(app.get_screen(name) is not None for name in PREBUILT_SCREENS),
-                   timeout=10, what="the customer screens built ahead")
+    await wait_for(lambda: app.warmed_up, timeout=10, what="the start-up work")
+    assert all(app.get_screen(name) is not None for name in PREBUILT_SCREENS), "built ahead"
     assert app.current_screen == "attract", "built behind attract, nothing shown"
     assert set(PREBUILT_SCREENS) == {e.name for e in SCREENS} - {"attract"}, "every customer screen"
     await start_session(app)
@@ -117,7 +131,7 @@ async def test_known_barcode_opens_the_product_with_variant_selected(kiosk_app: 
     pytest.importorskip("kiosk.lookup")
     app = kiosk_app
     entries = tuple(e for e in SCREENS if e.name != "product")
-    app._registry = ScreenRegistry(entries + (ScreenEntry("product", __name__, "ProbeProductScreen"),))
+    use_screens(app, ScreenRegistry(entries + (ScreenEntry("product", __name__, "ProbeProductScreen"),)))
     await start_session(app)
     await type_keys(SOFA_GREEN_EAN)
     await wait_for(lambda: app.current_screen == "product", what="product screen after a scan")
@@ -310,7 +324,7 @@ async def test_a_missing_screen_module_sends_the_customer_home(kiosk_app: Any) -
 
     app = kiosk_app
     await start_session(app)
-    app._registry = ScreenRegistry(SCREENS + (ScreenEntry("ghost", "screens.no_such_module", "Ghost"),))
+    use_screens(app, ScreenRegistry(SCREENS + (ScreenEntry("ghost", "screens.no_such_module", "Ghost"),)))
     app._navigate("ghost", {})
     await wait_frames(2)
     assert app.current_screen == "home"
@@ -370,8 +384,8 @@ async def test_back_returns_to_each_screen_as_the_customer_left_it(kiosk_app: An
 
     app = kiosk_app
     entries = tuple(e for e in SCREENS if e.name not in ("product", "search"))
-    app._registry = ScreenRegistry(entries + (ScreenEntry("product", __name__, "ProbeProductScreen"),
-                                              ScreenEntry("search", __name__, "ProbeSearchScreen")))
+    use_screens(app, ScreenRegistry(entries + (ScreenEntry("product", __name__, "ProbeProductScreen"),
+                                               ScreenEntry("search", __name__, "ProbeSearchScreen"))))
     await start_session(app)
     assert not topbar(app).ids.back_button.opacity  # nothing to go back to on home
     app.show_search(query="sofa")

@@ -175,8 +175,11 @@ async def test_pictures_decoded_together_are_shown_in_one_frame(kiosk_app: Any) 
     from screens.widgets import async_image
     from screens.workers import pending_count
 
-    # The app's own pictures (attract, home) decoded and shown first: only this test's in flight.
-    await wait_for(lambda: pending_count() == 0, what="the app's own pictures")
+    # The app's start-up work over (the screens it builds ahead while attract
+    # idles, then a full collection: a frame slower than BATCH_S would show
+    # the batch early) and its own pictures shown: only this test's in flight.
+    app = kiosk_app
+    await wait_for(lambda: app.warmed_up and pending_count() == 0, timeout=10, what="the app's own pictures")
     shown: list[str] = []
     async_image._decode_started()
     async_image._decode_started()
