@@ -182,7 +182,7 @@ class _Stager:
         # (``marshal.load`` from a file reads each value of each row
         # through a call of its own: 0.1 s per 10,000 products).
         self.search = search_file(out) if search else None
-        self._search_rows: list[tuple[Any, ...]] = []
+        self._search_rows: list[Any] = []  # tuples, or ProductRow objects if kept
         # The index builder's own part (see _worker_main): its rows stay here
         # as ProductRow objects, never written.
         self.keep_search_rows = False
@@ -642,8 +642,8 @@ class _Workers:
         if self._builds(i):
             assert proc.stdout is not None
             line = proc.stdout.readline()  # unbuffered: the rest stays in the pipe for the builder's result
-            result = _parsed(line if line else None, proc.poll() if line else proc.wait(),
-                             lambda: self.builder_errors.read_bytes())
+            # A line is its part's result, whatever the builder does next; no line: it died.
+            result = _parsed(line or None, None if line else proc.wait(), self.builder_errors.read_bytes)
         else:
             stdout, stderr = proc.communicate()
             result = _parsed(stdout, proc.returncode, lambda: stderr)

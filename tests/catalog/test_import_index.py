@@ -292,3 +292,25 @@ def test_a_builder_worker_that_dies_while_staging_declines_with_its_error(tmp_pa
         assert pool.finished(0)
     finally:
         pool.stop()
+
+
+def test_a_builder_workers_result_line_is_its_parts_result_whatever_it_does_next(tmp_path: Path) -> None:
+    # The line says the part is staged: a builder that then ends (killed,
+    # failed) costs the index at most, never the import's staged part.
+    import subprocess
+    import sys
+
+    pool = import_parallel._Workers(tmp_path / "missing.jsonl", "jsonl", [import_parallel.Part(0, 10, True, True)],
+                                    [tmp_path / "stage-0.sqlite3"], 1, search=True)
+    try:
+        pool.procs[0].kill()
+        pool.procs[0].communicate()
+        line = json.dumps({"ok": True, "products": 1, "variants": 2, "warnings": ["w"]})
+        pool.procs[0] = subprocess.Popen(
+            [sys.executable, "-c", f"import sys; sys.stdout.write({line!r} + '\\n'); sys.stdout.flush(); sys.exit(3)"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+        pool.procs[0].wait()
+        assert pool.finished(0)
+        assert pool.result(0) == {"ok": True, "products": 1, "variants": 2, "warnings": ["w"]}
+    finally:
+        pool.stop()
