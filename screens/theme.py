@@ -27,9 +27,13 @@ from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, Str
 from kiosk.reach import target_px
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
-#: A CJK-capable font (Apache-2.0, from Debian's fonts-droid-fallback); Kivy's
-#: bundled Roboto has no Chinese, Japanese or Korean glyphs.
-CJK_FONT = str(ASSETS_DIR / "fonts" / "DroidSansFallbackFull.ttf")
+#: The font for catalog text Kivy's bundled Roboto cannot draw (Chinese,
+#: Japanese, Korean): WenQuanYi Micro Hei (Apache-2.0, Debian's
+#: fonts-wqy-microhei). It has Latin glyphs too, so a name that mixes scripts
+#: ("青花瓷 Blue-and-white vase") is drawn whole. Kivy draws a text in one font;
+#: Droid Sans Fallback, used before, has no Latin glyphs at all, and the Latin
+#: part of such names came out as boxes.
+CJK_FONT = str(ASSETS_DIR / "fonts" / "wqy-microhei.ttc")
 DEFAULT_FONT = "Roboto"
 
 ACCESSIBLE_SCALE = 1.35

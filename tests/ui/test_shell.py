@@ -349,6 +349,14 @@ async def test_chinese_catalog_text_gets_a_font_that_has_the_glyphs(kiosk_app: A
     boxes.refresh()
     assert cjk.texture.pixels != boxes.texture.pixels or cjk.texture.size != boxes.texture.size
     assert label.texture is not None and label.texture.width > 0
+    # A name that mixes scripts is drawn in that one font: its Latin letters
+    # must be letters, not the boxes a font without them draws.
+    mixed = CatalogLabel(text="茶 Tea")
+    assert mixed.font_name == CJK_FONT
+    mixed.texture_update()
+    unknown = CatalogLabel(text="茶 \uffff\uffff\uffff")
+    unknown.texture_update()
+    assert mixed.texture.pixels != unknown.texture.pixels
     label.text = "Oslo sofa"
     assert label.font_name == DEFAULT_FONT
 
