@@ -82,6 +82,24 @@ def font_for(text: str) -> str:
     return CJK_FONT if needs_cjk_font(text) else DEFAULT_FONT
 
 
+def faux_bold_outline(font_name: str, bold: bool, font_size: float) -> int | None:
+    """The outline that makes ``font_name`` look bold, or None when it needs none.
+
+    Kivy draws bold text with a font's bold file, and the CJK font has none:
+    its bold text came out regular beside Roboto Bold. An outline in the
+    text's own colour thickens each stroke by about what a bold face adds
+    (1 px a side at 40 px).
+
+    Args:
+        font_name: The font the text is drawn in (:func:`font_for`).
+        bold: Whether the text is meant to be bold.
+        font_size: In pixels.
+    """
+    if not bold or font_name == DEFAULT_FONT:
+        return None
+    return max(1, round(font_size / 40))
+
+
 class Theme(EventDispatcher):
     """Colours and sizes shared by every screen; bind to them in kv."""
 

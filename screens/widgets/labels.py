@@ -12,7 +12,7 @@ from __future__ import annotations
 from kivy.properties import BooleanProperty
 from kivy.uix.label import Label
 
-from screens.theme import font_for
+from screens.theme import faux_bold_outline, font_for
 
 
 class CatalogLabel(Label):
@@ -24,7 +24,8 @@ class CatalogLabel(Label):
     def __init__(self, **kwargs: object) -> None:
         kwargs.pop("markup", None)
         super().__init__(**kwargs)
-        self.fbind("text", self._pick_font)
+        for name in ("text", "bold", "font_size", "color"):
+            self.fbind(name, self._pick_font)
         self.fbind("markup", self._refuse_markup)
         self._pick_font()
 
@@ -33,7 +34,11 @@ class CatalogLabel(Label):
             self.markup = False
 
     def _pick_font(self, *_args: object) -> None:
-        self.font_name = font_for(self.text)
+        self.font_name = font = font_for(self.text)
+        outline = faux_bold_outline(font, self.bold, self.font_size)
+        if outline is not None:
+            self.outline_color = self.color[:3]
+        self.outline_width = outline
 
     def texture_update(self, *largs: object) -> None:
         """Render the text into a new texture (Kivy's rewrites the old one when the size is the same).

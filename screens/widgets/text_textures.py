@@ -26,6 +26,8 @@ from collections.abc import Callable
 from kivy.core.text import Label as CoreLabel
 from kivy.graphics.texture import Texture
 
+from screens.theme import faux_bold_outline
+
 #: Bytes of text textures kept for reuse: about 200 two-line product names
 #: plus the short lines (prices, brands) that repeat from page to page.
 CACHE_BYTES = 12 * 1024 * 1024
@@ -111,8 +113,10 @@ def _texture_bytes(texture: Texture | None) -> int:
 
 
 def _label(font_name: str, font_size: float, bold: bool, text: str = "") -> CoreLabel:
+    outline = faux_bold_outline(font_name, bold, font_size)
     label = CoreLabel(text=text, font_name=font_name, font_size=font_size, bold=bold,
-                      halign="left", valign="top", padding=(0, 0, 0, 0), color=(1, 1, 1, 1))
+                      halign="left", valign="top", padding=(0, 0, 0, 0), color=(1, 1, 1, 1),
+                      **({"outline_width": outline, "outline_color": (1, 1, 1)} if outline else {}))
     label.resolve_font_name()
     return label
 

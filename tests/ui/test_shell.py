@@ -361,6 +361,28 @@ async def test_chinese_catalog_text_gets_a_font_that_has_the_glyphs(kiosk_app: A
     assert label.font_name == DEFAULT_FONT
 
 
+async def test_bold_chinese_catalog_text_is_drawn_bold(kiosk_app: Any) -> None:
+    from screens.theme import CJK_FONT
+    from screens.widgets.labels import CatalogLabel
+    from screens.widgets.text_textures import text_texture
+
+    def ink(texture: Any) -> int:
+        return sum(texture.pixels[3::4])  # the alpha of every pixel: how much is drawn
+
+    # The CJK font has no bold face: a scene title or tile name in it must
+    # still stand out as bold beside the Roboto Bold ones.
+    title = "茶 Tea time, East and West"
+    regular, bold = CatalogLabel(text=title, font_size=40), CatalogLabel(text=title, font_size=40, bold=True)
+    for label in (regular, bold):
+        label.texture_update()
+    assert ink(bold.texture) > 1.2 * ink(regular.texture)
+    bold.text = "Oslo sofa"  # Roboto has its bold face: no outline
+    assert bold.outline_width is None
+    plain, _ = text_texture(title, CJK_FONT, 28)
+    heavy, _ = text_texture(title, CJK_FONT, 28, bold=True)
+    assert ink(heavy) > 1.2 * ink(plain)
+
+
 async def test_new_catalog_text_is_drawn_from_a_new_texture_not_by_rewriting_the_last_one(kiosk_app: Any) -> None:
     """The search heading and query field change on every key: rewriting the texture the last
     frame drew makes software OpenGL finish the frame in progress first."""
