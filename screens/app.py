@@ -408,11 +408,10 @@ class KioskApp(App):
             self._collect_while_idle()
             self.warmed_up = True
             return
-        if self.get_screen(names[0]) is None:
-            try:
-                self._ensure_screen(names[0])
-            except Exception:  # noqa: BLE001 - built (or reported) on first use instead
-                log.warning("screen %r could not be built ahead", names[0], exc_info=True)
+        try:
+            self._ensure_screen(names[0])  # already built (home, by a customer): nothing to do
+        except Exception:  # noqa: BLE001 - built (or reported) on first use instead
+            log.warning("screen %r could not be built ahead", names[0], exc_info=True)
         app_ref = weakref.ref(self)  # a stopped app is freed, pending clock event or not
 
         def next_screen(_dt: float) -> None:
